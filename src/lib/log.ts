@@ -25,7 +25,7 @@ export interface LoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
-type PinoLike = ReturnType<typeof pino>;
+type PinoLike = ReturnType<typeof pino<never>>;
 
 function wrap(p: PinoLike): Logger {
   const at =

@@ -1,0 +1,90 @@
+// Blocking-query bookkeeping: the last revision that touched each topic, and waiters woken on change.
+
+interface Waiter {
+  topics: readonly string[];
+  minIndex: number;
+  resolve: () => void;
+}
+
+/**
+ * Tracks, per topic (e.g. "service web in keyspace local"), the store revision of its last change.
+ * A query's index is the highest index among its topics, never lower than the floor (the store
+ * revision at start-up), so X-Consul-Index never goes backwards, even across restarts.
+ */
+export class IndexHub {
+  #floor: number;
+  readonly #topics = new Map<string, number>();
+  readonly #waiters = new Map<string, Set<Waiter>>();
+
+  constructor(floor = 1) {
+    this.#floor = Math.max(1, floor);
+  }
+
+  /** Raises the floor (used after loading state from the store). */
+  setFloor(revision: number): void {
+    this.#floor = Math.max(this.#floor, revision, 1);
+  }
+
+  index(topics: readonly string[]): number {
+    let max = this.#floor;
+    for (const t of topics) {
+      const i = this.#topics.get(t);
+      if (i !== undefined && i > max) max = i;
+    }
+    return max;
+  }
+
+  /** Records that `topics` changed at `revision` and wakes waiters whose index moved past theirs. */
+  bump(topics: Iterable<string>, revision: number): void {
+    const woken = new Set<Waiter>();
+    for (const t of topics) {
+      if ((this.#topics.get(t) ?? 0) < revision) this.#topics.set(t, revision);
+      const set = this.#waiters.get(t);
+      if (!set) continue;
+      for (const w of set) if (revision > w.minIndex) woken.add(w);
+    }
+    for (const w of woken) this.#release(w);
+  }
+
+  #release(w: Waiter): void {
+    for (const t of w.topics) {
+      const set = this.#waiters.get(t);
+      if (!set) continue;
+      set.delete(w);
+      if (set.size === 0) this.#waiters.delete(t);
+    }
+    w.resolve();
+  }
+
+  /** Number of queries currently blocked (for metrics and tests). */
+  waiting(): number {
+    const all = new Set<Waiter>();
+    for (const set of this.#waiters.values()) for (const w of set) all.add(w);
+    return all.size;
+  }
+
+  /**
+   * Resolves once index(topics) > minIndex, after `timeoutMs`, or when `signal` aborts —
+   * whichever comes first. Never rejects.
+   */
+  wait(topics: readonly string[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.index(topics) > minIndex || signal?.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const waiter: Waiter = { topics, minIndex, resolve: done };
+      const onAbort = (): void => this.#release(waiter);
+      for (const t of topics) {
+        let set = this.#waiters.get(t);
+        if (!set) this.#waiters.set(t, (set = new Set()));
+        set.add(waiter);
+      }
+      timer = setTimeout(() => this.#release(waiter), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

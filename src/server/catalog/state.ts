@@ -1,0 +1,250 @@
+// The catalog's in-memory projection of the store: indexed for reads, updated entry by entry.
+import { parseCatalogKey, topics } from './keys.js';
+import type { CheckRecord, CheckStatus, HealthEntry, Indexed, Keyspace, NodeRecord, ServiceRecord } from './types.js';
+
+class KeyspaceState {
+  readonly nodes = new Map<string, Indexed<NodeRecord>>();
+  readonly services = new Map<string, Map<string, Indexed<ServiceRecord>>>();
+  readonly checks = new Map<string, Map<string, Indexed<CheckRecord>>>();
+  /** service name → "node\0id" → instance */
+  readonly byName = new Map<string, Map<string, Indexed<ServiceRecord>>>();
+}
+
+function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let m = outer.get(key);
+  if (!m) outer.set(key, (m = new Map()));
+  return m;
+}
+
+function byNodeThenId(a: Indexed<ServiceRecord>, b: Indexed<ServiceRecord>): number {
+  const x = a.value;
+  const y = b.value;
+  if (x.Node !== y.Node) return x.Node < y.Node ? -1 : 1;
+  return x.ID < y.ID ? -1 : x.ID > y.ID ? 1 : 0;
+}
+
+export interface ServiceQuery {
+  tags?: string[];
+  nodeMeta?: Record<string, string>;
+}
+
+/** Read-only view of the catalog, handed to HTTP GET handlers and other readers. */
+export interface CatalogReader {
+  keyspaces(): Keyspace[];
+  node(ks: Keyspace, node: string): Indexed<NodeRecord> | undefined;
+  nodes(ks: Keyspace, nodeMeta?: Record<string, string>): Indexed<NodeRecord>[];
+  servicesOfNode(ks: Keyspace, node: string): Indexed<ServiceRecord>[];
+  service(ks: Keyspace, node: string, id: string): Indexed<ServiceRecord> | undefined;
+  serviceTags(ks: Keyspace, nodeMeta?: Record<string, string>): Map<string, string[]>;
+  serviceInstances(ks: Keyspace, name: string, q?: ServiceQuery): { node: Indexed<NodeRecord>; service: Indexed<ServiceRecord> }[];
+  healthService(ks: Keyspace, name: string, q?: ServiceQuery & { passingOnly?: boolean }): HealthEntry[];
+  checksOfNode(ks: Keyspace, node: string): Indexed<CheckRecord>[];
+  check(ks: Keyspace, node: string, id: string): Indexed<CheckRecord> | undefined;
+  checksOfService(ks: Keyspace, name: string, nodeMeta?: Record<string, string>): Indexed<CheckRecord>[];
+  checksInState(ks: Keyspace, state: CheckStatus | 'any', nodeMeta?: Record<string, string>): Indexed<CheckRecord>[];
+}
+
+function metaMatches(node: NodeRecord | undefined, meta: Record<string, string> | undefined): boolean {
+  if (!meta) return true;
+  if (!node) return false;
+  for (const [k, v] of Object.entries(meta)) if (node.Meta[k] !== v) return false;
+  return true;
+}
+
+function sortChecks(list: Indexed<CheckRecord>[]): Indexed<CheckRecord>[] {
+  return list.sort((a, b) =>
+    a.value.Node !== b.value.Node ? (a.value.Node < b.value.Node ? -1 : 1) : a.value.CheckID < b.value.CheckID ? -1 : a.value.CheckID > b.value.CheckID ? 1 : 0,
+  );
+}
+
+export class CatalogState implements CatalogReader {
+  readonly #spaces = new Map<Keyspace, KeyspaceState>();
+
+  #space(ks: Keyspace): KeyspaceState | undefined {
+    return this.#spaces.get(ks);
+  }
+
+  #spaceForWrite(ks: Keyspace): KeyspaceState {
+    let s = this.#spaces.get(ks);
+    if (!s) this.#spaces.set(ks, (s = new KeyspaceState()));
+    return s;
+  }
+
+  /**
+   * Applies one stored entry; returns the blocking topics it touched. Without `createIndex`, an
+   * existing record keeps its own and a new one is created at `modifyIndex`.
+   */
+  applyPut(key: string, value: string, createIndex: number | undefined, modifyIndex: number): string[] {
+    const k = parseCatalogKey(key);
+    if (!k) return [];
+    const s = this.#spaceForWrite(k.ks);
+    if (k.kind === 'node') {
+      const created = createIndex ?? s.nodes.get(k.node)?.createIndex ?? modifyIndex;
+      s.nodes.set(k.node, { value: JSON.parse(value) as NodeRecord, createIndex: created, modifyIndex });
+      return this.#nodeTopics(s, k.ks, k.node);
+    }
+    if (k.kind === 'service') {
+      const services = inner(s.services, k.node);
+      const old = services.get(k.id);
+      const created = createIndex ?? old?.createIndex ?? modifyIndex;
+      const rec = { value: JSON.parse(value) as ServiceRecord, createIndex: created, modifyIndex };
+      const touched = [topics.services(k.ks), topics.node(k.ks, k.node), topics.service(k.ks, rec.value.Service)];
+      if (old && old.value.Service !== rec.value.Service) {
+        s.byName.get(old.value.Service)?.delete(`${k.node}\0${k.id}`);
+        touched.push(topics.service(k.ks, old.value.Service));
+      }
+      services.set(k.id, rec);
+      inner(s.byName, rec.value.Service).set(`${k.node}\0${k.id}`, rec);
+      return touched;
+    }
+    const checks = inner(s.checks, k.node);
+    const created = createIndex ?? checks.get(k.id)?.createIndex ?? modifyIndex;
+    const rec = { value: JSON.parse(value) as CheckRecord, createIndex: created, modifyIndex };
+    checks.set(k.id, rec);
+    return this.#checkTopics(s, k.ks, rec.value);
+  }
+
+  /** Removes one entry; returns the blocking topics it touched. */
+  applyDelete(key: string): string[] {
+    const k = parseCatalogKey(key);
+    if (!k) return [];
+    const s = this.#space(k.ks);
+    if (!s) return [];
+    if (k.kind === 'node') {
+      const touched = this.#nodeTopics(s, k.ks, k.node);
+      s.nodes.delete(k.node);
+      return touched;
+    }
+    if (k.kind === 'service') {
+      const services = s.services.get(k.node);
+      const old = services?.get(k.id);
+      if (!services || !old) return [];
+      services.delete(k.id);
+      if (services.size === 0) s.services.delete(k.node);
+      const names = s.byName.get(old.value.Service);
+      names?.delete(`${k.node}\0${k.id}`);
+      if (names?.size === 0) s.byName.delete(old.value.Service);
+      return [topics.services(k.ks), topics.node(k.ks, k.node), topics.service(k.ks, old.value.Service)];
+    }
+    const checks = s.checks.get(k.node);
+    const old = checks?.get(k.id);
+    if (!checks || !old) return [];
+    checks.delete(k.id);
+    if (checks.size === 0) s.checks.delete(k.node);
+    return this.#checkTopics(s, k.ks, old.value);
+  }
+
+  #nodeTopics(s: KeyspaceState, ks: Keyspace, node: string): string[] {
+    const out = [topics.nodes(ks), topics.node(ks, node)];
+    for (const svc of s.services.get(node)?.values() ?? []) out.push(topics.service(ks, svc.value.Service));
+    return out;
+  }
+
+  #checkTopics(s: KeyspaceState, ks: Keyspace, c: CheckRecord): string[] {
+    const out = [topics.checks(ks), topics.node(ks, c.Node)];
+    if (c.ServiceID !== '') {
+      const svc = s.services.get(c.Node)?.get(c.ServiceID);
+      out.push(topics.service(ks, svc?.value.Service ?? c.ServiceName));
+    } else {
+      for (const svc of s.services.get(c.Node)?.values() ?? []) out.push(topics.service(ks, svc.value.Service));
+    }
+    return out;
+  }
+
+  keyspaces(): Keyspace[] {
+    return [...this.#spaces.keys()];
+  }
+
+  node(ks: Keyspace, node: string): Indexed<NodeRecord> | undefined {
+    return this.#space(ks)?.nodes.get(node);
+  }
+
+  nodes(ks: Keyspace, nodeMeta?: Record<string, string>): Indexed<NodeRecord>[] {
+    const s = this.#space(ks);
+    if (!s) return [];
+    return [...s.nodes.values()].filter((n) => metaMatches(n.value, nodeMeta)).sort((a, b) => (a.value.Node < b.value.Node ? -1 : 1));
+  }
+
+  servicesOfNode(ks: Keyspace, node: string): Indexed<ServiceRecord>[] {
+    return [...(this.#space(ks)?.services.get(node)?.values() ?? [])].sort(byNodeThenId);
+  }
+
+  service(ks: Keyspace, node: string, id: string): Indexed<ServiceRecord> | undefined {
+    return this.#space(ks)?.services.get(node)?.get(id);
+  }
+
+  serviceTags(ks: Keyspace, nodeMeta?: Record<string, string>): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    const s = this.#space(ks);
+    if (!s) return out;
+    for (const name of [...s.byName.keys()].sort()) {
+      const tags = new Set<string>();
+      let any = false;
+      for (const inst of s.byName.get(name)?.values() ?? []) {
+        if (!metaMatches(s.nodes.get(inst.value.Node)?.value, nodeMeta)) continue;
+        any = true;
+        for (const t of inst.value.Tags) tags.add(t);
+      }
+      if (any) out.set(name, [...tags]);
+    }
+    return out;
+  }
+
+  serviceInstances(ks: Keyspace, name: string, q: ServiceQuery = {}): { node: Indexed<NodeRecord>; service: Indexed<ServiceRecord> }[] {
+    const s = this.#space(ks);
+    const instances = s?.byName.get(name);
+    if (!s || !instances) return [];
+    const out: { node: Indexed<NodeRecord>; service: Indexed<ServiceRecord> }[] = [];
+    for (const svc of [...instances.values()].sort(byNodeThenId)) {
+      if (q.tags && !q.tags.every((t) => svc.value.Tags.includes(t))) continue;
+      const node = s.nodes.get(svc.value.Node);
+      if (!node || !metaMatches(node.value, q.nodeMeta)) continue;
+      out.push({ node, service: svc });
+    }
+    return out;
+  }
+
+  healthService(ks: Keyspace, name: string, q: ServiceQuery & { passingOnly?: boolean } = {}): HealthEntry[] {
+    const s = this.#space(ks);
+    if (!s) return [];
+    const out: HealthEntry[] = [];
+    for (const { node, service } of this.serviceInstances(ks, name, q)) {
+      const checks: Indexed<CheckRecord>[] = [];
+      for (const c of s.checks.get(node.value.Node)?.values() ?? []) {
+        if (c.value.ServiceID === '' || c.value.ServiceID === service.value.ID) checks.push(c);
+      }
+      if (q.passingOnly && checks.some((c) => c.value.Status !== 'passing')) continue;
+      out.push({ node, service, checks: sortChecks(checks) });
+    }
+    return out;
+  }
+
+  checksOfNode(ks: Keyspace, node: string): Indexed<CheckRecord>[] {
+    return sortChecks([...(this.#space(ks)?.checks.get(node)?.values() ?? [])]);
+  }
+
+  check(ks: Keyspace, node: string, id: string): Indexed<CheckRecord> | undefined {
+    return this.#space(ks)?.checks.get(node)?.get(id);
+  }
+
+  checksOfService(ks: Keyspace, name: string, nodeMeta?: Record<string, string>): Indexed<CheckRecord>[] {
+    const s = this.#space(ks);
+    if (!s) return [];
+    const out: Indexed<CheckRecord>[] = [];
+    for (const { node, service } of this.serviceInstances(ks, name, nodeMeta ? { nodeMeta } : {})) {
+      for (const c of s.checks.get(node.value.Node)?.values() ?? []) if (c.value.ServiceID === service.value.ID) out.push(c);
+    }
+    return sortChecks(out);
+  }
+
+  checksInState(ks: Keyspace, state: CheckStatus | 'any', nodeMeta?: Record<string, string>): Indexed<CheckRecord>[] {
+    const s = this.#space(ks);
+    if (!s) return [];
+    const out: Indexed<CheckRecord>[] = [];
+    for (const [node, checks] of s.checks) {
+      if (!metaMatches(s.nodes.get(node)?.value, nodeMeta)) continue;
+      for (const c of checks.values()) if (state === 'any' || c.value.Status === state) out.push(c);
+    }
+    return sortChecks(out);
+  }
+}

@@ -1,0 +1,56 @@
+// The agent configuration schema: the single source of keys, types, defaults, flags, env vars and docs.
+import { hostname } from 'node:os';
+
+export type FieldType = 'string' | 'int' | 'bool' | 'duration' | { enum: readonly string[] };
+
+export interface FieldSpec {
+  /** Dotted path in the JSON config file, e.g. `ports.http`. */
+  key: string;
+  type: FieldType;
+  default: string | number | boolean | undefined;
+  /** Command-line flag of `isthmus agent` (without dashes). */
+  flag?: string;
+  env?: string;
+  doc: string;
+}
+
+export const DEFAULT_DATACENTER = 'dc1';
+export const DEFAULT_BIND = '127.0.0.1';
+export const DEFAULT_HTTP_PORT = 8500;
+export const DEFAULT_GRPC_TLS_PORT = 8503;
+export const DEFAULT_SERVER_PORT = 8300;
+
+export const CONFIG_FIELDS: readonly FieldSpec[] = [
+  { key: 'datacenter', type: 'string', default: DEFAULT_DATACENTER, flag: 'datacenter', env: 'ISTHMUS_DATACENTER', doc: 'Datacenter this agent belongs to.' },
+  { key: 'node_name', type: 'string', default: undefined, flag: 'node', env: 'ISTHMUS_NODE_NAME', doc: 'Name of this node (default: the host name).' },
+  { key: 'data_dir', type: 'string', default: undefined, flag: 'data-dir', env: 'ISTHMUS_DATA_DIR', doc: 'Directory for durable state (required without --dev).' },
+  { key: 'bind_addr', type: 'string', default: DEFAULT_BIND, flag: 'bind', env: 'ISTHMUS_BIND_ADDR', doc: 'Address every listener binds to.' },
+  { key: 'ports.http', type: 'int', default: DEFAULT_HTTP_PORT, flag: 'http-port', doc: 'HTTP API port (0 picks a free port).' },
+  { key: 'ports.grpc_tls', type: 'int', default: DEFAULT_GRPC_TLS_PORT, flag: 'grpc-tls-port', doc: 'External gRPC TLS port (peering, dataplane).' },
+  { key: 'ports.server', type: 'int', default: DEFAULT_SERVER_PORT, doc: 'Server RPC port reported by /v1/status/leader.' },
+  { key: 'log_level', type: { enum: ['trace', 'debug', 'info', 'warn', 'error'] }, default: 'info', flag: 'log-level', env: 'ISTHMUS_LOG_LEVEL', doc: 'Least severe level logged.' },
+  { key: 'log_json', type: 'bool', default: false, flag: 'log-json', doc: 'Write logs as JSON lines.' },
+  { key: 'dev', type: 'bool', default: false, flag: 'dev', doc: 'Development mode: in-memory store, loopback, everything enabled.' },
+  { key: 'server', type: 'bool', default: true, doc: 'Run as a server (the only mode so far).' },
+  { key: 'check_reap_interval', type: 'duration', default: 30_000, doc: 'How often services with long-critical checks are reaped.' },
+  { key: 'check_deregister_interval_min', type: 'duration', default: 60_000, doc: 'Lower bound of DeregisterCriticalServiceAfter.' },
+];
+
+/** The resolved configuration: every field filled. */
+export interface AgentConfig {
+  datacenter: string;
+  nodeName: string;
+  dataDir: string | undefined;
+  bindAddr: string;
+  ports: { http: number; grpcTls: number; server: number };
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  logJson: boolean;
+  dev: boolean;
+  server: boolean;
+  checkReapIntervalMs: number;
+  checkDeregisterIntervalMinMs: number;
+}
+
+export function defaultNodeName(): string {
+  return hostname().split('.')[0] || 'isthmus';
+}

@@ -1,0 +1,126 @@
+// Consul blocking queries over the IndexHub: ?index/?wait parsing, waiting, headers, response caching.
+import { invalid } from '../../lib/errors.js';
+import { parseGoDuration } from '../../lib/duration.js';
+import type { IndexHub } from '../../lib/index-hub.js';
+import type { HttpRequest, HttpResult } from './request.js';
+import { queryFlag, queryOne } from './request.js';
+
+/** Consul's default_query_time and max_query_time. */
+export const DEFAULT_QUERY_WAIT_MS = 5 * 60_000;
+export const MAX_QUERY_WAIT_MS = 10 * 60_000;
+/** Responses kept per server for repeated identical reads at an unchanged index. */
+export const DEFAULT_RESPONSE_CACHE_ENTRIES = 512;
+
+export interface BlockingOptions {
+  /** Cap applied to ?wait (and the default when absent). */
+  defaultWaitMs?: number;
+  maxWaitMs?: number;
+  random?: () => number;
+}
+
+export interface QueryParams {
+  minIndex: number;
+  waitMs: number;
+  consistency: 'leader' | 'stale' | 'consistent';
+}
+
+/** Parses ?index, ?wait, ?stale, ?consistent with Consul's error texts. */
+export function parseQueryParams(req: HttpRequest, options: BlockingOptions = {}): QueryParams {
+  const q = req.query;
+  const def = options.defaultWaitMs ?? DEFAULT_QUERY_WAIT_MS;
+  const max = options.maxWaitMs ?? MAX_QUERY_WAIT_MS;
+  const stale = queryFlag(q, 'stale');
+  const consistent = queryFlag(q, 'consistent');
+  if (stale && consistent) throw invalid('Cannot specify ?stale with ?consistent, conflicting semantics.');
+  let minIndex = 0;
+  const idx = queryOne(q, 'index');
+  if (idx !== undefined && idx !== '') {
+    if (!/^\d+$/.test(idx)) throw invalid('Invalid index');
+    minIndex = Number(idx);
+  }
+  let waitMs = def;
+  const w = queryOne(q, 'wait');
+  if (w !== undefined && w !== '') {
+    const parsed = parseGoDuration(w);
+    if (parsed === undefined) throw invalid('Invalid wait time');
+    waitMs = parsed <= 0 ? def : Math.min(parsed, max);
+  }
+  const random = options.random ?? Math.random;
+  waitMs += Math.floor(random() * (waitMs / 16));
+  return { minIndex, waitMs, consistency: stale ? 'stale' : consistent ? 'consistent' : 'leader' };
+}
+
+export function metaHeaders(index: number, consistency: string): Record<string, string> {
+  return {
+    'X-Consul-Index': String(Math.max(1, index)),
+    'X-Consul-KnownLeader': 'true',
+    'X-Consul-LastContact': '0',
+    'X-Consul-Effective-Consistency': consistency,
+  };
+}
+
+/** A small LRU of serialized responses keyed by request, valid while their index is unchanged. */
+export class ResponseCache {
+  readonly #entries = new Map<string, { index: number; body: string }>();
+  readonly #limit: number;
+
+  constructor(limit = DEFAULT_RESPONSE_CACHE_ENTRIES) {
+    this.#limit = limit;
+  }
+
+  get(key: string, index: number): string | undefined {
+    const e = this.#entries.get(key);
+    if (!e || e.index !== index) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, e);
+    return e.body;
+  }
+
+  set(key: string, index: number, body: string): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, { index, body });
+    if (this.#entries.size > this.#limit) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+  }
+}
+
+/** Strips the parameters that do not change a response's content (index, wait, consistency). */
+function cacheKey(req: HttpRequest): string {
+  const [path, search = ''] = req.url.split('?', 2) as [string, string | undefined];
+  const params = new URLSearchParams(search);
+  for (const p of ['index', 'wait', 'stale', 'consistent', 'leader', 'cached']) params.delete(p);
+  params.sort();
+  return `${path}?${params.toString()}`;
+}
+
+export interface BlockingReader {
+  hub: IndexHub;
+  cache: ResponseCache;
+  options: BlockingOptions;
+}
+
+/**
+ * Runs a read as a Consul blocking query: waits (if ?index asks) until one of `topics` moves past
+ * the client's index or ?wait expires, then renders, reusing the cached body when the index matches.
+ */
+export async function blockingRead(
+  deps: BlockingReader,
+  req: HttpRequest,
+  topics: readonly string[],
+  render: () => unknown,
+): Promise<HttpResult> {
+  const params = parseQueryParams(req, deps.options);
+  if (params.minIndex > 0 && deps.hub.index(topics) <= params.minIndex) {
+    await deps.hub.wait(topics, params.minIndex, params.waitMs, req.signal);
+  }
+  const index = deps.hub.index(topics);
+  const key = cacheKey(req);
+  let body = deps.cache.get(key, index);
+  if (body === undefined) {
+    body = JSON.stringify(render());
+    deps.cache.set(key, index, body);
+  }
+  return { rawJson: body, headers: metaHeaders(index, params.consistency) };
+}

@@ -1,0 +1,80 @@
+// The framework-free request and result types every HTTP handler speaks, plus query helpers.
+import { invalid } from '../../lib/errors.js';
+import { decodeJson, DecodeError, type ObjectSchema } from '../../lib/json-decode.js';
+
+export type Query = Record<string, string | string[] | undefined>;
+
+export interface HttpRequest {
+  method: string;
+  /** The route pattern that matched, e.g. `/v1/catalog/service/:name`. */
+  route: string;
+  /** The request path and query as sent (used for response caching). */
+  url: string;
+  params: Record<string, string>;
+  query: Query;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+  /** Aborts when the client goes away (ends blocking waits early). */
+  signal: AbortSignal;
+}
+
+export interface HttpResult {
+  status?: number;
+  /** A JSON value to send (`undefined` → empty body). */
+  json?: unknown;
+  /** Pre-serialized JSON text (fast path for cached responses). */
+  rawJson?: string;
+  /** Plain-text body. */
+  text?: string;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: HttpRequest) => Promise<HttpResult>;
+
+/** First value of a query parameter; undefined when absent. A bare `?flag` yields "". */
+export function queryOne(q: Query, name: string): string | undefined {
+  const v = q[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function queryAll(q: Query, name: string): string[] {
+  const v = q[name];
+  if (v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+export function queryFlag(q: Query, name: string): boolean {
+  return q[name] !== undefined;
+}
+
+/** Parses `node-meta=k:v` (repeatable, ANDed). */
+export function nodeMetaFilter(q: Query): Record<string, string> | undefined {
+  const pairs = queryAll(q, 'node-meta');
+  if (pairs.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const p of pairs) {
+    const i = p.indexOf(':');
+    if (i < 0) out[p] = '';
+    else out[p.slice(0, i)] = p.slice(i + 1);
+  }
+  return out;
+}
+
+/** Decodes a JSON body against a schema; failures become 400 `<prefix>: <Go-worded error>`. */
+export function decodeBody<T>(req: HttpRequest, schema: ObjectSchema, prefix = 'Request decode failed'): T {
+  try {
+    return decodeJson<T>(req.body, schema);
+  } catch (err) {
+    if (err instanceof DecodeError) throw invalid(`${prefix}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A required path segment; Consul answers a missing one with 400 "Missing <what>". */
+export function requireParam(req: HttpRequest, name: string, what: string): string {
+  const v = req.params[name];
+  if (v === undefined || v === '') throw invalid(`Missing ${what}`);
+  return v;
+}
+
+export const ok = (json?: unknown): HttpResult => (json === undefined ? {} : { json });

@@ -1,0 +1,143 @@
+// The HTTP server: the only file that imports the framework. Adapts the route table to Fastify and
+// renders results and errors with Consul's conventions (plain-text errors, 405 + Allow, ?pretty).
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions, type LightMyRequestResponse } from 'fastify';
+import { IsthmusError, toIsthmusError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/log.js';
+import { HTTP_STATUS } from './errors.js';
+import type { HttpResult, Query } from './request.js';
+import type { HttpMethod, Route } from './routes.js';
+
+/** The most a request body may hold. */
+export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+const ALL_METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE'];
+const NOT_API = "Invalid URL path: if attempting to use the HTTP API, ensure the path starts with '/v1/'\n";
+const NOT_ENDPOINT = 'Invalid URL path: not a recognized HTTP API endpoint\n';
+
+export interface HttpServerOptions {
+  log: Logger;
+  /** @default DEFAULT_BODY_LIMIT_BYTES */
+  bodyLimit?: number;
+  /** Sent on every response (Consul's http_config.response_headers). */
+  responseHeaders?: Record<string, string>;
+}
+
+function send(reply: FastifyReply, result: HttpResult, pretty: boolean): FastifyReply {
+  reply.code(result.status ?? 200);
+  for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
+  if (result.text !== undefined) return reply.type('text/plain; charset=utf-8').send(result.text);
+  let body = result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
+  if (body === undefined) return reply.send('');
+  if (pretty) body = JSON.stringify(JSON.parse(body), null, 4) + '\n';
+  return reply.type('application/json').send(body);
+}
+
+export class HttpServer {
+  readonly #app: FastifyInstance;
+  readonly #log: Logger;
+
+  constructor(routes: Route[], options: HttpServerOptions) {
+    this.#log = options.log;
+    this.#app = Fastify({
+      bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES,
+      logger: false,
+      return503OnClosing: true,
+      // Blocked queries may wait minutes; closing must not wait for them.
+      forceCloseConnections: true,
+    });
+    const app = this.#app;
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    const extra = options.responseHeaders ?? {};
+    app.addHook('onSend', async (_req, reply, payload) => {
+      for (const [k, v] of Object.entries(extra)) reply.header(k, v);
+      return payload;
+    });
+
+    const methodsByPath = new Map<string, Set<HttpMethod>>();
+    for (const r of routes) {
+      let set = methodsByPath.get(r.path);
+      if (!set) methodsByPath.set(r.path, (set = new Set()));
+      if (set.has(r.method)) throw new Error(`duplicate route ${r.method} ${r.path}`);
+      set.add(r.method);
+      app.route({ method: r.method, url: r.path, handler: (req, reply) => this.#handle(r, req, reply) });
+    }
+    for (const [path, methods] of methodsByPath) {
+      const allow = `OPTIONS,${[...methods].join(',')}`;
+      app.route({ method: 'OPTIONS', url: path, handler: (_req, reply) => reply.header('Allow', allow).code(200).send('') });
+      const others = ALL_METHODS.filter((m) => !methods.has(m));
+      if (others.length > 0) {
+        app.route({
+          method: others,
+          url: path,
+          handler: (req, reply) => reply.header('Allow', allow).code(405).type('text/plain; charset=utf-8').send(`method ${req.method} not allowed`),
+        });
+      }
+    }
+    app.setNotFoundHandler((req, reply) => {
+      reply.code(404).type('text/plain; charset=utf-8');
+      return reply.send(req.url.includes('/v1/') ? NOT_ENDPOINT : NOT_API);
+    });
+    app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
+      // Framework-level failures (body too large, bad content length): answer in Consul's plain text.
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) this.#log.error('unhandled HTTP error', { error: err.message, stack: err.stack });
+      return reply.code(status).type('text/plain; charset=utf-8').send(status === 500 ? 'An unexpected error occurred' : err.message);
+    });
+  }
+
+  async #handle(route: Route, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const query = req.query as Query;
+    const pretty = query.pretty !== undefined;
+    const ac = new AbortController();
+    const onClose = (): void => ac.abort();
+    req.raw.once('close', onClose);
+    reply.raw.once('close', onClose);
+    try {
+      if (query.ns !== undefined) {
+        throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');
+      }
+      if (req.headers['x-consul-namespace'] !== undefined) {
+        throw new IsthmusError('INVALID_ARGUMENT', 'Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
+      }
+      const result = await route.handler({
+        method: req.method,
+        route: route.path,
+        url: req.url,
+        params: req.params as Record<string, string>,
+        query,
+        headers: req.headers,
+        body: typeof req.body === 'string' ? req.body : '',
+        signal: ac.signal,
+      });
+      return send(reply, result, pretty);
+    } catch (thrown) {
+      const err = toIsthmusError(thrown);
+      const status = err.httpStatus ?? HTTP_STATUS[err.code];
+      if (err.code === 'INTERNAL') {
+        const cause = err.cause as Error | undefined;
+        this.#log.error('request failed', { method: req.method, route: route.path, error: cause?.message ?? err.message, stack: cause?.stack });
+      } else {
+        this.#log.debug('request refused', { method: req.method, route: route.path, code: err.code, status });
+      }
+      return send(reply, { status, text: err.message }, false);
+    } finally {
+      req.raw.off('close', onClose);
+      reply.raw.off('close', onClose);
+    }
+  }
+
+  /** In-process requests for tests (no port bound). */
+  inject(opts: InjectOptions): Promise<LightMyRequestResponse> {
+    return this.#app.inject(opts);
+  }
+
+  async listen(host: string, port: number): Promise<{ host: string; port: number }> {
+    await this.#app.listen({ host, port });
+    const addr = this.#app.server.address();
+    return { host, port: typeof addr === 'object' && addr ? addr.port : port };
+  }
+
+  async close(): Promise<void> {
+    await this.#app.close();
+  }
+}

@@ -1,0 +1,34 @@
+// Test support: an in-process agent on a memory store, driven through inject() (no ports bound).
+import { SILENT_LOGGER } from '../lib/log.js';
+import { MemoryStore } from '../store/memory/memory-store.js';
+import type { Store } from '../store/store.js';
+import { Agent } from './agent.js';
+import { resolveAgentConfig } from './config/load.js';
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  body: string;
+  json: <T = unknown>() => T;
+}
+
+export interface TestAgent {
+  agent: Agent;
+  request(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+export async function startTestAgent(options: { store?: Store; flags?: Record<string, string | boolean> } = {}): Promise<TestAgent> {
+  const config = resolveAgentConfig({ flags: { dev: true, node: 'node1', ...(options.flags ?? {}) } });
+  const agent = await Agent.create(config, { log: SILENT_LOGGER, store: options.store ?? new MemoryStore() });
+  await agent.start({ listen: false });
+  return {
+    agent,
+    async request(method, url, body, headers) {
+      const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+      const res = await agent.http.inject({ method: method as 'GET', url, ...(payload !== undefined ? { payload } : {}), ...(headers ? { headers } : {}) });
+      return { status: res.statusCode, headers: res.headers, body: res.body, json: <T>() => JSON.parse(res.body) as T };
+    },
+    close: () => agent.stop(),
+  };
+}
