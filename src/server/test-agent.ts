@@ -3,7 +3,7 @@ import { SILENT_LOGGER } from '../lib/log.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
 import type { Store } from '../store/store.js';
 import { Agent } from './agent.js';
-import { resolveAgentConfig } from './config/load.js';
+import { resolveAgentConfig, type RawValues } from './config/load.js';
 
 export interface TestResponse {
   status: number;
@@ -18,8 +18,10 @@ export interface TestAgent {
   close(): Promise<void>;
 }
 
-export async function startTestAgent(options: { store?: Store; flags?: Record<string, string | boolean> } = {}): Promise<TestAgent> {
-  const config = resolveAgentConfig({ flags: { dev: true, node: 'node1', ...(options.flags ?? {}) } });
+export async function startTestAgent(
+  options: { store?: Store; flags?: Record<string, string | boolean>; file?: RawValues } = {},
+): Promise<TestAgent> {
+  const config = resolveAgentConfig({ flags: { dev: true, node: 'node1', ...(options.flags ?? {}) }, file: options.file ?? {} });
   const agent = await Agent.create(config, { log: SILENT_LOGGER, store: options.store ?? new MemoryStore() });
   await agent.start({ listen: false });
   return {
