@@ -1,0 +1,101 @@
+// The typed HTTP client: the only way the CLI (and other tools) talk to a server.
+
+export const DEFAULT_HTTP_ADDR = 'http://127.0.0.1:8500';
+
+/** A non-2xx answer from the server; `message` is the server's own text. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+}
+
+/** The server could not be reached at all. */
+export class ConnectionError extends Error {
+  constructor(address: string, cause: unknown) {
+    super(`cannot reach the server at ${address}: ${(cause as Error).cause ? ((cause as Error).cause as Error).message : (cause as Error).message}`);
+    this.name = 'ConnectionError';
+  }
+}
+
+export interface ClientOptions {
+  /** @default DEFAULT_HTTP_ADDR */
+  address?: string;
+  token?: string;
+}
+
+export type QueryValue = string | number | boolean | string[] | undefined;
+
+export interface CatalogNode {
+  ID: string;
+  Node: string;
+  Address: string;
+  Datacenter: string;
+  TaggedAddresses: Record<string, string>;
+  Meta: Record<string, string>;
+  PeerName?: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface ServiceDefinition {
+  ID?: string;
+  Name?: string;
+  Tags?: string[];
+  Address?: string;
+  Port?: number;
+  Meta?: Record<string, string>;
+  [key: string]: unknown;
+}
+
+export class IsthmusClient {
+  readonly address: string;
+  readonly #token: string | undefined;
+
+  constructor(options: ClientOptions = {}) {
+    this.address = (options.address ?? DEFAULT_HTTP_ADDR).replace(/\/+$/, '');
+    this.#token = options.token;
+  }
+
+  async request<T>(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: unknown } = {}): Promise<T> {
+    const url = new URL(this.address + path);
+    for (const [k, v] of Object.entries(options.query ?? {})) {
+      if (v === undefined || v === false) continue;
+      for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, item === true ? '' : String(item));
+    }
+    const headers: Record<string, string> = {};
+    if (this.#token) headers['X-Consul-Token'] = this.#token;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(options.body);
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
+    } catch (err) {
+      throw new ConnectionError(this.address, err);
+    }
+    const text = await res.text();
+    if (!res.ok) throw new ApiError(res.status, text.trim() || `${res.status} ${res.statusText}`);
+    return (text === '' ? undefined : JSON.parse(text)) as T;
+  }
+
+  catalogServices(query: { peer?: string } = {}): Promise<Record<string, string[]>> {
+    return this.request('GET', '/v1/catalog/services', { query });
+  }
+
+  catalogNodes(query: { peer?: string } = {}): Promise<CatalogNode[]> {
+    return this.request('GET', '/v1/catalog/nodes', { query });
+  }
+
+  registerService(def: ServiceDefinition, query: { 'replace-existing-checks'?: boolean } = {}): Promise<void> {
+    return this.request('PUT', '/v1/agent/service/register', { body: def, query });
+  }
+
+  deregisterService(id: string): Promise<void> {
+    return this.request('PUT', `/v1/agent/service/deregister/${encodeURIComponent(id)}`);
+  }
+}
