@@ -70,9 +70,8 @@ export class IndexHub {
   wait(topics: readonly string[], minIndex: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.index(topics) > minIndex || signal?.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
-        if (timer) clearTimeout(timer);
+        clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         resolve();
       };
@@ -83,7 +82,7 @@ export class IndexHub {
         if (!set) this.#waiters.set(t, (set = new Set()));
         set.add(waiter);
       }
-      timer = setTimeout(() => this.#release(waiter), timeoutMs);
+      const timer = setTimeout(() => this.#release(waiter), timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startAgent, tempDir, type AgentProcess } from './harness.js';
+import { runCli, startAgent, tempDir, type AgentProcess } from '../support/agent-process.js';
 
 let agent: AgentProcess;
 const dir = tempDir('cli');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Consul from 'consul';
-import { startAgent, waitFor, type AgentProcess } from './harness.js';
+import { startAgent, waitFor, type AgentProcess } from '../support/agent-process.js';
 
 type Obj = Record<string, unknown>;
 

@@ -2,7 +2,7 @@
 // a clean restart reopens the same data.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { startAgent, tempDir } from './harness.js';
+import { startAgent, tempDir } from '../support/agent-process.js';
 
 type Obj = Record<string, unknown>;
 

@@ -7,7 +7,7 @@ import { renderCheck } from '../catalog/render.js';
 import type { CheckRecord, CheckStatus, Indexed, ServiceRecord } from '../catalog/types.js';
 import { isCheckStatus } from '../catalog/validate.js';
 import { parseQueryParams } from '../http/blocking.js';
-import type { Handler, HttpRequest, HttpResult } from '../http/request.js';
+import type { Handler, HttpResult } from '../http/request.js';
 import { decodeBody, queryFlag, queryOne, requireParam } from '../http/request.js';
 import { AGENT_CHECK_SCHEMA, type AgentCheckInput } from '../health-checks/definition.js';
 import { AGENT_CHECK_UPDATE_SCHEMA, AGENT_SERVICE_SCHEMA, type AgentServiceInput } from './schema.js';

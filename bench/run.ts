@@ -1,0 +1,29 @@
+// `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
+// Usage: node dist/bench/run.js [health|wakeup|store ...]  (default: all)
+import { startAgent, tempDir } from '../test/support/agent-process.js';
+import { benchWakeup } from './blocking-wakeup.js';
+import { benchHealthLoad } from './health-load.js';
+import { benchStoreWrites } from './store-writes.js';
+
+const selected = process.argv.slice(2);
+const want = (name: string): boolean => selected.length === 0 || selected.includes(name);
+const quick = process.env.BENCH_QUICK === '1';
+
+const tmp = tempDir('bench');
+const results: Record<string, number> = {};
+try {
+  console.log(`# isthmus benchmarks (node ${process.version}, ${quick ? 'quick' : 'full'} mode)`);
+  if (want('store')) Object.assign(results, await benchStoreWrites(tmp.path, quick ? 500 : 3000));
+  if (want('health') || want('wakeup')) {
+    const agent = await startAgent(['--dev', '--node', 'bench', '--log-level', 'warn']);
+    try {
+      if (want('health')) Object.assign(results, await benchHealthLoad(agent, tmp.path, { seconds: quick ? 2 : 8, connections: 32 }));
+      if (want('wakeup')) Object.assign(results, await benchWakeup(agent, tmp.path, quick ? 1000 : 10_000));
+    } finally {
+      await agent.stop();
+    }
+  }
+  console.log(`\nJSON ${JSON.stringify(results)}`);
+} finally {
+  tmp.remove();
+}

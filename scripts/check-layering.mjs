@@ -1,0 +1,65 @@
+// Checks the dependency direction of docs/architecture.md over every import in src/ (CI runs it).
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, normalize, relative } from 'node:path';
+
+const SRC = 'src';
+const files = [];
+(function walk(dir) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (p.endsWith('.ts') && !p.endsWith('.d.ts')) files.push(p);
+  }
+})(SRC);
+
+const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+const PURE = /\/(types|validate|render|keys|schema|state|definition|match|token|backoff|duration|json-decode|index-hub|serial-queue|errors)\.ts$/;
+/** Third-party packages and the only files allowed to import them. */
+const CONFINED = {
+  fastify: /^src\/server\/http\/server\.ts$/,
+  'better-sqlite3': /^src\/store\/sqlite\//,
+  pino: /^src\/lib\/log\.ts$/,
+};
+const IO_MODULES = /^node:(net|http|https|fs|dgram|tls|child_process|http2)$/;
+
+const problems = [];
+const isTest = (f) => f.endsWith('.test.ts') || f === 'src/server/test-agent.ts' || f.endsWith('/conformance.ts');
+
+for (const file of files) {
+  const f = file.split('\\').join('/');
+  const text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(IMPORT_RE)) {
+    const spec = m[1] ?? m[2];
+    const bad = (why) => problems.push(`${f}: imports "${spec}": ${why}`);
+    if (!spec.startsWith('.')) {
+      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+      const allowed = CONFINED[pkg];
+      if (allowed && !allowed.test(f) && !isTest(f)) bad(`"${pkg}" is confined to ${allowed}`);
+      if (PURE.test(f) && IO_MODULES.test(spec)) bad('pure files do no I/O');
+      continue;
+    }
+    const target = normalize(join(dirname(f), spec)).split('\\').join('/').replace(/\.js$/, '.ts');
+    const rel = relative(SRC, target).split('\\').join('/');
+    const from = relative(SRC, f).split('\\').join('/');
+    const area = (p) => p.split('/')[0];
+    if (area(from) === 'lib' && area(rel) !== 'lib') bad('lib/ is domain-free and imports only lib/');
+    if (area(from) === 'store' && !['lib', 'store'].includes(area(rel))) bad('store/ imports only lib/ and store/');
+    if (area(from) === 'sdk' && area(rel) !== 'sdk') bad('sdk/ stands alone: no server, store or cli imports');
+    if (area(from) === 'server' && ['cli', 'sdk', 'main.ts'].includes(area(rel))) bad('server code never imports the CLI or SDK');
+    if (area(from) === 'cli' && ['server', 'store'].includes(area(rel)) && from !== 'cli/commands/agent.ts') {
+      bad('CLI commands talk to servers only through sdk/ (only `agent` starts one)');
+    }
+    if (area(from) === 'server' && area(rel) === 'store' && !/(^|\/)(service|agent)\.ts$/.test(from) && !isTest(f)) {
+      bad('only a domain service.ts (or the composition root) touches the store');
+    }
+    if (PURE.test(f) && !isTest(f) && (area(rel) === 'store' || /\/service\.ts$/.test(rel) || /\/http\//.test(rel))) {
+      bad('pure files import no store, service or transport code');
+    }
+  }
+}
+
+if (problems.length > 0) {
+  console.error(`Layering check failed (${problems.length}):\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`Layering check passed: ${files.length} files.`);
