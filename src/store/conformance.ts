@@ -226,6 +226,18 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
         );
         await s2.close();
       });
+
+      it('keeps the revision across reopen even when all history was compacted', async () => {
+        const s = await opts.newStore({});
+        await put(s, 'a', '1');
+        await put(s, 'a', '2');
+        await s.compact(2);
+        const s2 = await reopen(s);
+        assert.equal(await s2.revision(), 2);
+        assert.equal(await put(s2, 'b', '1'), 3, 'revisions never repeat');
+        await assert.rejects(take(s2.watch('', { fromRevision: 2 }), 1), (err: unknown) => IsthmusError.is(err) && err.code === 'OUT_OF_RANGE');
+        await s2.close();
+      });
     }
   });
 }

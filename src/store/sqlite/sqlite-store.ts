@@ -88,8 +88,9 @@ export class SqliteStore implements Store {
       trim: db.prepare<[number]>('DELETE FROM changelog WHERE rev <= ?'),
       setMeta: db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE name = ?'),
       getMeta: db.prepare<[string], { value: number }>('SELECT value FROM meta WHERE name = ?'),
+      maxRev: db.prepare<[], { rev: number | null }>('SELECT MAX(rev) AS rev FROM changelog'),
     };
-    this.#revision = this.#stmt.getMeta.get('revision')?.value ?? 0;
+    this.#revision = Math.max(this.#stmt.getMeta.get('revision')?.value ?? 0, this.#stmt.maxRev.get()?.rev ?? 0);
     this.#compacted = this.#stmt.getMeta.get('compacted')?.value ?? 0;
     this.#broker = new WatchBroker({
       compactedRevision: () => this.#compacted,
@@ -123,8 +124,8 @@ export class SqliteStore implements Store {
       const ok = (request.compare ?? []).every(
         (c) => (this.#stmt.modRev.get(c.key)?.mod_rev ?? 0) === c.modRevision,
       );
+      // The revision is the newest changelog row; meta.revision is only refreshed on compaction.
       const events = this.#apply(ok ? request.success : (request.failure ?? []), this.#revision + 1);
-      if (events.length > 0) this.#stmt.setMeta.run(this.#revision + 1, 'revision');
       return { ok, events };
     });
     let result: { ok: boolean; events: WatchEvent[] };
@@ -184,6 +185,7 @@ export class SqliteStore implements Store {
     this.#db.transaction(() => {
       this.#stmt.trim.run(revision);
       this.#stmt.setMeta.run(revision, 'compacted');
+      this.#stmt.setMeta.run(this.#revision, 'revision');
     })();
     this.#compacted = revision;
   }
