@@ -19,6 +19,11 @@ const CONFINED = {
   fastify: /^src\/server\/http\/server\.ts$/,
   'better-sqlite3': /^src\/store\/sqlite\//,
   pino: /^src\/lib\/log\.ts$/,
+  '@cdktf/hcl2json': /^src\/lib\/hcl\.ts$/,
+  '@peculiar/x509': /^src\/server\/ca\/certs\.ts$/,
+  'reflect-metadata': /^src\/server\/ca\/certs\.ts$/,
+  '@grpc/grpc-js': /^src\/server\/grpc\//,
+  '@bufbuild/protobuf': /^src\/(gen|server\/grpc)\//,
 };
 const IO_MODULES = /^node:(net|http|https|fs|dgram|tls|child_process|http2)$/;
 

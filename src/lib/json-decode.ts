@@ -58,7 +58,8 @@ function mismatch(v: unknown, t: FieldType, path: string): DecodeError {
   return new DecodeError(`json: cannot unmarshal ${jsonKind(v)} into Go struct field ${path} of type ${goType(t)}`);
 }
 
-function decodeValue(v: unknown, t: FieldType, path: string): unknown {
+function decodeValue(value: unknown, t: FieldType, path: string): unknown {
+  let v = value;
   // Go leaves a field at its zero value when JSON says null.
   if (v === null) return undefined;
   if (t === 'any') return v;
@@ -81,6 +82,10 @@ function decodeValue(v: unknown, t: FieldType, path: string): unknown {
       throw mismatch(v, t, path);
     }
     return ms;
+  }
+  // HCL block syntax arrives (through hcl2json) as a one-element list of objects: accept it as the object.
+  if (typeof t === 'object' && !('array' in t) && Array.isArray(v) && v.length === 1 && typeof v[0] === 'object' && v[0] !== null) {
+    v = v[0];
   }
   if ('map' in t) {
     if (typeof v !== 'object' || Array.isArray(v)) throw mismatch(v, t, path);

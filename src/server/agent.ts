@@ -16,6 +16,14 @@ import type { AgentConfig } from './config/schema.js';
 import { CheckRunner } from './health-checks/runner.js';
 import { ResponseCache, type BlockingOptions } from './http/blocking.js';
 import { buildRoutes, type Route } from './http/routes.js';
+import { aclHandlers } from './acl/http.js';
+import { AclService } from './acl/service.js';
+import { caHandlers } from './ca/http.js';
+import { CaService } from './ca/service.js';
+import { configHandlers } from './config-entries/http.js';
+import { ConfigEntryService } from './config-entries/service.js';
+import { intentionHandlers } from './intentions/http.js';
+import { IntentionService } from './intentions/service.js';
 import { HttpServer } from './http/server.js';
 
 const NODE_ID_KEY = 'agent/node-id';
@@ -42,9 +50,14 @@ export class Agent {
   readonly #runner: CheckRunner;
   readonly #http: HttpServer;
   readonly routes: Route[];
+  readonly ca: CaService;
+  readonly acl: AclService;
   #addresses: AgentAddresses | undefined;
 
-  private constructor(config: AgentConfig, parts: { log: Logger; store: Store; catalog: CatalogService; local: AgentLocalService; runner: CheckRunner; routes: Route[]; http: HttpServer }) {
+  private constructor(
+    config: AgentConfig,
+    parts: { log: Logger; store: Store; catalog: CatalogService; local: AgentLocalService; runner: CheckRunner; routes: Route[]; http: HttpServer; ca: CaService; acl: AclService },
+  ) {
     this.config = config;
     this.#log = parts.log;
     this.#store = parts.store;
@@ -53,6 +66,8 @@ export class Agent {
     this.#runner = parts.runner;
     this.routes = parts.routes;
     this.#http = parts.http;
+    this.ca = parts.ca;
+    this.acl = parts.acl;
   }
 
   /** Opens the store, loads state and wires every component; listens only on `start()`. */
@@ -62,6 +77,13 @@ export class Agent {
     const hub = new IndexHub();
     const catalog = new CatalogService({ store, hub, log: log.child({ component: 'catalog' }) });
     await catalog.load();
+    const acl = new AclService({ store, log: log.child({ component: 'acl' }) }, config.acl);
+    await acl.load();
+    const entries = new ConfigEntryService({ store, hub });
+    await entries.load();
+    const ca = new CaService({ store, hub, log: log.child({ component: 'ca' }) }, { datacenter: config.datacenter });
+    await ca.load();
+    const intentions = new IntentionService({ entries });
     const nodeId = await loadNodeId(store);
     const local = new AgentLocalService(
       { catalog },
@@ -75,7 +97,8 @@ export class Agent {
     local.runner = runner;
     const blocking = { hub, cache: new ResponseCache(), options: deps.blocking ?? {} };
     const httpDeps = { catalog, blocking, datacenter: config.datacenter };
-    const routes = buildRoutes({
+    const routes = buildRoutes(
+      {
       catalog: catalogHandlers(httpDeps),
       health: healthHandlers(httpDeps),
       agent: agentHandlers({
@@ -85,9 +108,19 @@ export class Agent {
         serverAddress: `${config.bindAddr}:${config.ports.server}`,
         startedAt: new Date(),
       }),
+      acl: aclHandlers(acl),
+      config: configHandlers({ entries, blocking }),
+      ca: caHandlers({ ca, blocking }),
+      intentions: intentionHandlers({ intentions, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
+      },
+      config.nodeName,
+    );
+    const http = new HttpServer(routes, {
+      log: log.child({ component: 'http' }),
+      authenticate: (token) => acl.authenticate(token),
+      ...(config.acl.enabled ? { responseHeaders: { 'X-Consul-Default-ACL-Policy': config.acl.defaultPolicy } } : {}),
     });
-    const http = new HttpServer(routes, { log: log.child({ component: 'http' }) });
-    return new Agent(config, { log, store, catalog, local, runner, routes, http });
+    return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl });
   }
 
   get http(): HttpServer {

@@ -6,9 +6,11 @@ import { topics } from '../catalog/keys.js';
 import { renderCheck } from '../catalog/render.js';
 import type { CheckRecord, CheckStatus, Indexed, ServiceRecord } from '../catalog/types.js';
 import { isCheckStatus } from '../catalog/validate.js';
+import { enforce } from '../acl/errors.js';
+import type { Authorizer } from '../acl/authorizer.js';
 import { parseQueryParams } from '../http/blocking.js';
 import type { Handler, HttpResult } from '../http/request.js';
-import { decodeBody, queryFlag, queryOne, requireParam } from '../http/request.js';
+import { aclFilter, decodeBody, queryFlag, queryOne, requireParam } from '../http/request.js';
 import { AGENT_CHECK_SCHEMA, type AgentCheckInput } from '../health-checks/definition.js';
 import { AGENT_CHECK_UPDATE_SCHEMA, AGENT_SERVICE_SCHEMA, type AgentServiceInput } from './schema.js';
 import type { AgentLocalService } from './service.js';
@@ -59,8 +61,17 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
   const id = agent.identity;
   const nodeTopic = [topics.node('', id.nodeName)];
 
+  /** Consul's vetCheckUpdate: service:write for a service's check, node:write for a node check. */
+  const vetCheck = (authz: Authorizer, checkId: string): void => {
+    const c = agent.checks().find((x) => x.value.CheckID === checkId)?.value;
+    if (!c) return; // the service reports the unknown check with Consul's 404 text
+    if (c.ServiceName) enforce(authz, 'service', 'write', c.ServiceName);
+    else enforce(authz, 'node', 'write', c.Node);
+  };
+
   const ttl = (status: CheckStatus): Handler => async (req) => {
     const checkId = requireParam(req, 'id', 'check ID');
+    vetCheck(req.authz, checkId);
     await agent.updateTtl(checkId, status, queryOne(req.query, 'note') ?? '');
     return {};
   };
@@ -77,23 +88,33 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
   return {
     async registerService(req) {
       const input = decodeBody<AgentServiceInput>(req, AGENT_SERVICE_SCHEMA);
+      if (input.Name) enforce(req.authz, 'service', 'write', input.Name);
       const replace = queryOne(req.query, 'replace-existing-checks');
       await agent.registerService(input, { replaceExistingChecks: replace === '' || replace === 'true' });
       return {};
     },
 
     async deregisterService(req) {
-      await agent.deregisterService(requireParam(req, 'id', 'service ID'));
+      const serviceId = requireParam(req, 'id', 'service ID');
+      const svc = agent.service(serviceId);
+      if (svc) enforce(req.authz, 'service', 'write', svc.value.Service);
+      await agent.deregisterService(serviceId);
       return {};
     },
 
     async registerCheck(req) {
-      await agent.registerCheck(decodeBody<AgentCheckInput>(req, AGENT_CHECK_SCHEMA));
+      const input = decodeBody<AgentCheckInput>(req, AGENT_CHECK_SCHEMA);
+      const svc = input.ServiceID ? agent.service(input.ServiceID) : undefined;
+      if (svc) enforce(req.authz, 'service', 'write', svc.value.Service);
+      else enforce(req.authz, 'node', 'write', id.nodeName);
+      await agent.registerCheck(input);
       return {};
     },
 
     async deregisterCheck(req) {
-      await agent.deregisterCheck(requireParam(req, 'id', 'check ID'));
+      const checkId = requireParam(req, 'id', 'check ID');
+      vetCheck(req.authz, checkId);
+      await agent.deregisterCheck(checkId);
       return {};
     },
 
@@ -103,6 +124,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
 
     async updateCheck(req) {
       const checkId = requireParam(req, 'id', 'check ID');
+      vetCheck(req.authz, checkId);
       const body = decodeBody<{ Status?: string; Output?: string }>(req, AGENT_CHECK_UPDATE_SCHEMA);
       const status = body.Status ?? '';
       if (!isCheckStatus(status)) throw invalid(`Invalid check status: '${status}'`);
@@ -110,14 +132,17 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       return {};
     },
 
-    async services() {
+    async services(req) {
+      const { items, filtered } = aclFilter(req, agent.services(), (s) => req.authz.allowed('service', 'read', s.value.Service));
       const out: Record<string, unknown> = {};
-      for (const s of agent.services()) out[s.value.ID] = renderAgentService(s, id.datacenter);
-      return { json: out };
+      for (const s of items) out[s.value.ID] = renderAgentService(s, id.datacenter);
+      return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },
 
     async service(req) {
       const serviceId = requireParam(req, 'id', 'service ID');
+      const found = agent.service(serviceId);
+      if (found) enforce(req.authz, 'service', 'read', found.value.Service);
       const render = (): Record<string, unknown> | undefined => {
         const s = agent.service(serviceId);
         if (!s) return undefined;
@@ -136,10 +161,13 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       return { json: body, headers: { 'X-Consul-ContentHash': String(body.ContentHash) } };
     },
 
-    async checks() {
+    async checks(req) {
+      const { items, filtered } = aclFilter(req, agent.checks(), (c) =>
+        c.value.ServiceName ? req.authz.allowed('service', 'read', c.value.ServiceName) : req.authz.allowed('node', 'read', c.value.Node),
+      );
       const out: Record<string, unknown> = {};
-      for (const c of agent.checks()) out[c.value.CheckID] = renderCheck(c);
-      return { json: out };
+      for (const c of items) out[c.value.CheckID] = renderCheck(c);
+      return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },
 
     async healthById(req): Promise<HttpResult> {
@@ -147,6 +175,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       const s = agent.service(serviceId);
       const text = queryOne(req.query, 'format') === 'text';
       if (!s) return { status: 404, text: `ServiceId ${serviceId} not found` };
+      enforce(req.authz, 'service', 'read', s.value.Service);
       const { status, body } = serviceHealth(s);
       return text ? { status: STATUS_CODE[status], text: status } : { status: STATUS_CODE[status], json: body };
     },
@@ -185,7 +214,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
 
     async members(req) {
       if (queryFlag(req.query, 'wan') && queryOne(req.query, 'segment')) throw invalid('Cannot provide a segment with wan=true');
-      return { json: [memberOf(deps)] };
+      return { json: req.authz.allowed('node', 'read', id.nodeName) ? [memberOf(deps)] : [] };
     },
 
     async leader() {

@@ -1,14 +1,15 @@
 // Thin HTTP handlers for /v1/catalog/* and /v1/health/*: parse, call the catalog, render Consul shapes.
 import { IsthmusError, invalid } from '../../lib/errors.js';
-import { blockingRead, type BlockingReader } from '../http/blocking.js';
+import { blockingRead, rendered, type BlockingReader } from '../http/blocking.js';
 import type { Handler, HttpRequest } from '../http/request.js';
-import { decodeBody, nodeMetaFilter, queryAll, queryOne, requireParam } from '../http/request.js';
+import { aclFilter, decodeBody, nodeMetaFilter, queryAll, queryOne, requireParam } from '../http/request.js';
 import { topics } from './keys.js';
 import { renderCheck, renderHealthEntry, renderNode, renderNodeService, renderServiceNode } from './render.js';
 import { DEREGISTER_SCHEMA, REGISTER_SCHEMA, type Raw } from './schema.js';
 import type { CatalogService } from './service.js';
 import { validateDeregistration, validateRegistration } from './validate.js';
 import { CHECK_STATUSES, type CheckStatus } from './types.js';
+import { enforce } from '../acl/errors.js';
 
 export interface CatalogHttpDeps {
   catalog: CatalogService;
@@ -48,6 +49,13 @@ export function catalogHandlers(deps: CatalogHttpDeps): Record<string, Handler> 
         nodeExists: (n) => reader.node('', n) !== undefined,
         serviceOnNode: (n, id) => reader.service('', n, id)?.value,
       });
+      // Consul: node:write to change the node, service:write for the service it carries.
+      if (reg.node || !reg.service) enforce(req.authz, 'node', 'write', reg.nodeName);
+      if (reg.service) enforce(req.authz, 'service', 'write', reg.service.Service);
+      for (const c of reg.checks) {
+        if (c.ServiceName) enforce(req.authz, 'service', 'write', c.ServiceName);
+        else enforce(req.authz, 'node', 'write', reg.nodeName);
+      }
       await catalog.register(reg);
       return { json: true };
     },
@@ -55,7 +63,11 @@ export function catalogHandlers(deps: CatalogHttpDeps): Record<string, Handler> 
     async deregister(req) {
       const raw = decodeBody<Raw>(req, DEREGISTER_SCHEMA);
       checkDatacenter(req, datacenter, raw.Datacenter);
-      await catalog.deregister(validateDeregistration(raw));
+      const d = validateDeregistration(raw);
+      const svc = d.serviceId ? reader.service('', d.node, d.serviceId)?.value : undefined;
+      if (svc && !d.checkId) enforce(req.authz, 'service', 'write', svc.Service);
+      else enforce(req.authz, 'node', 'write', d.node);
+      await catalog.deregister(d);
       return { json: true };
     },
 
@@ -67,7 +79,12 @@ export function catalogHandlers(deps: CatalogHttpDeps): Record<string, Handler> 
       checkDatacenter(req, datacenter);
       const ks = keyspaceOf(req);
       const meta = nodeMetaFilter(req.query);
-      return blockingRead(blocking, req, [topics.nodes(ks)], () => reader.nodes(ks, meta).map(renderNode));
+      return blockingRead(blocking, req, [topics.nodes(ks)], () => {
+        const nodes = reader.nodes(ks, meta);
+        if (ks !== '') return nodes.map(renderNode);
+        const { items, filtered } = aclFilter(req, nodes, (n) => req.authz.allowed('node', 'read', n.value.Node));
+        return rendered(items.map(renderNode), filtered);
+      });
     },
 
     async services(req) {
@@ -75,7 +92,12 @@ export function catalogHandlers(deps: CatalogHttpDeps): Record<string, Handler> 
       const ks = keyspaceOf(req);
       const meta = nodeMetaFilter(req.query);
       const t = meta ? [topics.services(ks), topics.nodes(ks)] : [topics.services(ks)];
-      return blockingRead(blocking, req, t, () => Object.fromEntries(reader.serviceTags(ks, meta)));
+      return blockingRead(blocking, req, t, () => {
+        const all = [...reader.serviceTags(ks, meta)];
+        if (ks !== '') return Object.fromEntries(all);
+        const { items, filtered } = aclFilter(req, all, ([name]) => req.authz.allowed('service', 'read', name));
+        return rendered(Object.fromEntries(items), filtered);
+      });
     },
 
     async service(req) {
@@ -159,9 +181,14 @@ export function healthHandlers(deps: CatalogHttpDeps): Record<string, Handler> {
       const ks = keyspaceOf(req);
       const nodeMeta = nodeMetaFilter(req.query);
       const known = state === 'any' || (CHECK_STATUSES as readonly string[]).includes(state);
-      return blockingRead(blocking, req, [topics.checks(ks)], () =>
-        known ? reader.checksInState(ks, state as CheckStatus | 'any', nodeMeta).map(renderCheck) : [],
-      );
+      return blockingRead(blocking, req, [topics.checks(ks)], () => {
+        const checks = known ? reader.checksInState(ks, state as CheckStatus | 'any', nodeMeta) : [];
+        if (ks !== '') return checks.map(renderCheck);
+        const { items, filtered } = aclFilter(req, checks, (c) =>
+          c.value.ServiceName ? req.authz.allowed('service', 'read', c.value.ServiceName) : req.authz.allowed('node', 'read', c.value.Node),
+        );
+        return rendered(items.map(renderCheck), filtered);
+      });
     },
   };
 }

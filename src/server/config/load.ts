@@ -101,6 +101,11 @@ export function resolveAgentConfig(sources: ConfigSources): AgentConfig {
     server: v.server as boolean,
     checkReapIntervalMs: v.check_reap_interval as number,
     checkDeregisterIntervalMinMs: v.check_deregister_interval_min as number,
+    acl: {
+      enabled: v['acl.enabled'] as boolean,
+      defaultPolicy: v['acl.default_policy'] as 'allow' | 'deny',
+      initialManagement: v['acl.tokens.initial_management'] as string | undefined,
+    },
   };
   if (!config.datacenter || !NAME_RE.test(config.datacenter)) {
     throw invalid(`invalid configuration: datacenter "${config.datacenter}" may contain only letters, digits, "-" and "_"`);

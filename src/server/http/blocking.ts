@@ -60,25 +60,31 @@ export function metaHeaders(index: number, consistency: string): Record<string, 
 }
 
 /** A small LRU of serialized responses keyed by request, valid while their index is unchanged. */
+interface CachedResponse {
+  index: number;
+  body: string;
+  filtered: boolean;
+}
+
 export class ResponseCache {
-  readonly #entries = new Map<string, { index: number; body: string }>();
+  readonly #entries = new Map<string, CachedResponse>();
   readonly #limit: number;
 
   constructor(limit = DEFAULT_RESPONSE_CACHE_ENTRIES) {
     this.#limit = limit;
   }
 
-  get(key: string, index: number): string | undefined {
+  get(key: string, index: number): CachedResponse | undefined {
     const e = this.#entries.get(key);
     if (!e || e.index !== index) return undefined;
     this.#entries.delete(key);
     this.#entries.set(key, e);
-    return e.body;
+    return e;
   }
 
-  set(key: string, index: number, body: string): void {
+  set(key: string, value: CachedResponse): void {
     this.#entries.delete(key);
-    this.#entries.set(key, { index, body });
+    this.#entries.set(key, value);
     if (this.#entries.size > this.#limit) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
@@ -86,13 +92,33 @@ export class ResponseCache {
   }
 }
 
-/** Strips the parameters that do not change a response's content (index, wait, consistency). */
+/**
+ * Strips the parameters that do not change a response's content (index, wait, consistency, token)
+ * and scopes the key to the token's identity, since ACL filtering makes bodies differ per token.
+ */
 function cacheKey(req: HttpRequest): string {
   const [path, search = ''] = req.url.split('?', 2) as [string, string | undefined];
   const params = new URLSearchParams(search);
-  for (const p of ['index', 'wait', 'stale', 'consistent', 'leader', 'cached']) params.delete(p);
+  for (const p of ['index', 'wait', 'stale', 'consistent', 'leader', 'cached', 'token']) params.delete(p);
   params.sort();
-  return `${path}?${params.toString()}`;
+  return `${req.authz.accessorId}|${path}?${params.toString()}`;
+}
+
+const RENDERED = Symbol('rendered');
+
+/** What a blocking read renders: a JSON value, optionally marked as ACL-filtered. */
+export interface Rendered {
+  value: unknown;
+  filtered?: boolean;
+}
+
+/** Marks a value as the result of ACL filtering (for X-Consul-Results-Filtered-By-ACLs). */
+export function rendered(value: unknown, filtered: boolean): Rendered {
+  return { value, filtered, [RENDERED]: true } as Rendered;
+}
+
+function isRendered(v: unknown): v is Rendered {
+  return typeof v === 'object' && v !== null && RENDERED in v;
 }
 
 export interface BlockingReader {
@@ -117,10 +143,15 @@ export async function blockingRead(
   }
   const index = deps.hub.index(topics);
   const key = cacheKey(req);
-  let body = deps.cache.get(key, index);
-  if (body === undefined) {
-    body = JSON.stringify(render());
-    deps.cache.set(key, index, body);
+  let cached = deps.cache.get(key, index);
+  if (cached === undefined) {
+    const out = render();
+    cached = isRendered(out)
+      ? { index, body: JSON.stringify(out.value), filtered: out.filtered === true }
+      : { index, body: JSON.stringify(out), filtered: false };
+    deps.cache.set(key, cached);
   }
-  return { rawJson: body, headers: metaHeaders(index, params.consistency) };
+  const headers = metaHeaders(index, params.consistency);
+  if (cached.filtered) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
+  return { rawJson: cached.body, headers };
 }

@@ -1,6 +1,7 @@
 // The framework-free request and result types every HTTP handler speaks, plus query helpers.
 import { invalid } from '../../lib/errors.js';
 import { decodeJson, DecodeError, type ObjectSchema } from '../../lib/json-decode.js';
+import type { Authorizer } from '../acl/authorizer.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -16,6 +17,10 @@ export interface HttpRequest {
   body: string;
   /** Aborts when the client goes away (ends blocking waits early). */
   signal: AbortSignal;
+  /** What the request's token may do (allow-all when ACLs are disabled). */
+  authz: Authorizer;
+  /** The secret presented, if any (never logged). */
+  token: string | undefined;
 }
 
 export interface HttpResult {
@@ -78,3 +83,25 @@ export function requireParam(req: HttpRequest, name: string, what: string): stri
 }
 
 export const ok = (json?: unknown): HttpResult => (json === undefined ? {} : { json });
+
+/** Token lookup order of Consul: ?token=, X-Consul-Token, Authorization: Bearer. */
+export function tokenOf(query: Query, headers: HttpRequest['headers']): string | undefined {
+  const q = queryOne(query, 'token');
+  if (q) return q;
+  const h = headers['x-consul-token'];
+  const x = Array.isArray(h) ? h[0] : h;
+  if (x) return x;
+  const auth = headers.authorization;
+  const a = Array.isArray(auth) ? auth[0] : auth;
+  const m = a ? /^Bearer\s+(.+)$/i.exec(a) : null;
+  return m ? (m[1] as string).trim() : undefined;
+}
+
+/**
+ * Keeps the items the token may read; `filtered` is true when something was dropped and a token
+ * was supplied (Consul's X-Consul-Results-Filtered-By-ACLs rule).
+ */
+export function aclFilter<T>(req: HttpRequest, items: T[], allowed: (item: T) => boolean): { items: T[]; filtered: boolean } {
+  const kept = items.filter(allowed);
+  return { items: kept, filtered: kept.length < items.length && !req.authz.implicit };
+}

@@ -1,18 +1,20 @@
 // THE route table: every HTTP endpoint, its handler and the ACL permission it requires, in one place.
 import type { Handler, HttpRequest } from './request.js';
 
+import type { AclAccess, AclResourceName } from '../acl/authorizer.js';
+
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
-export type AclResource = 'node' | 'service' | 'agent' | 'operator' | 'mesh' | 'peering' | 'acl' | 'intention';
-export type AclAccess = 'read' | 'write';
 
 /**
  * The permission an endpoint needs. `name` derives the resource segment from the request
  * (e.g. the service name); `none` marks endpoints Consul leaves open; `filtered` marks lists that
- * drop what the token cannot see instead of refusing.
+ * drop what the token cannot see instead of refusing; `peerAware` marks reads that honour `?peer=`;
+ * `handler` marks endpoints whose permission depends on the body (the handler enforces `example`).
  */
 export type AclRequirement =
-  | { resource: AclResource; access: AclAccess; name?: (req: HttpRequest) => string; filtered?: true }
-  | { none: true };
+  | { resource: AclResourceName; access: AclAccess; name?: (req: HttpRequest) => string; filtered?: true; peerAware?: true }
+  | { none: true }
+  | { handler: true; example: { resource: AclResourceName; access: AclAccess } };
 
 export interface Route {
   method: HttpMethod;
@@ -25,10 +27,18 @@ export interface RouteHandlers {
   catalog: Record<string, Handler>;
   health: Record<string, Handler>;
   agent: Record<string, Handler>;
+  acl: Record<string, Handler>;
+  config: Record<string, Handler>;
+  ca: Record<string, Handler>;
+  intentions: Record<string, Handler>;
 }
 
 const param = (name: string) => (req: HttpRequest) => req.params[name] ?? '';
 const NONE: AclRequirement = { none: true };
+/** Permission checked inside the handler (it depends on the body or a lookup); `example` is what the ACL walk test grants. */
+const inHandler = (resource: AclResourceName, access: AclAccess): AclRequirement => ({ handler: true, example: { resource, access } });
+const ACL_READ: AclRequirement = { resource: 'acl', access: 'read' };
+const ACL_WRITE: AclRequirement = { resource: 'acl', access: 'write' };
 
 function pick(handlers: Record<string, Handler>, name: string): Handler {
   const h = handlers[name];
@@ -36,43 +46,82 @@ function pick(handlers: Record<string, Handler>, name: string): Handler {
   return h;
 }
 
-export function buildRoutes(h: RouteHandlers): Route[] {
+export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
   const c = (n: string): Handler => pick(h.catalog, n);
   const he = (n: string): Handler => pick(h.health, n);
   const a = (n: string): Handler => pick(h.agent, n);
+  const acl = (n: string): Handler => pick(h.acl, n);
+  const cfg = (n: string): Handler => pick(h.config, n);
+  const ca = (n: string): Handler => pick(h.ca, n);
+  const ixn = (n: string): Handler => pick(h.intentions, n);
   return [
     // catalog
-    { method: 'PUT', path: '/v1/catalog/register', handler: c('register'), acl: { resource: 'node', access: 'write' } },
-    { method: 'PUT', path: '/v1/catalog/deregister', handler: c('deregister'), acl: { resource: 'node', access: 'write' } },
+    { method: 'PUT', path: '/v1/catalog/register', handler: c('register'), acl: inHandler('node', 'write') },
+    { method: 'PUT', path: '/v1/catalog/deregister', handler: c('deregister'), acl: inHandler('node', 'write') },
     { method: 'GET', path: '/v1/catalog/datacenters', handler: c('datacenters'), acl: NONE },
-    { method: 'GET', path: '/v1/catalog/nodes', handler: c('nodes'), acl: { resource: 'node', access: 'read', filtered: true } },
-    { method: 'GET', path: '/v1/catalog/services', handler: c('services'), acl: { resource: 'service', access: 'read', filtered: true } },
-    { method: 'GET', path: '/v1/catalog/service/:name', handler: c('service'), acl: { resource: 'service', access: 'read', name: param('name') } },
-    { method: 'GET', path: '/v1/catalog/node/:node', handler: c('node'), acl: { resource: 'node', access: 'read', name: param('node') } },
-    { method: 'GET', path: '/v1/catalog/node-services/:node', handler: c('nodeServices'), acl: { resource: 'node', access: 'read', name: param('node') } },
+    { method: 'GET', path: '/v1/catalog/nodes', handler: c('nodes'), acl: { resource: 'node', access: 'read', filtered: true, peerAware: true } },
+    { method: 'GET', path: '/v1/catalog/services', handler: c('services'), acl: { resource: 'service', access: 'read', filtered: true, peerAware: true } },
+    { method: 'GET', path: '/v1/catalog/service/:name', handler: c('service'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
+    { method: 'GET', path: '/v1/catalog/node/:node', handler: c('node'), acl: { resource: 'node', access: 'read', name: param('node'), peerAware: true } },
+    { method: 'GET', path: '/v1/catalog/node-services/:node', handler: c('nodeServices'), acl: { resource: 'node', access: 'read', name: param('node'), peerAware: true } },
     // health
-    { method: 'GET', path: '/v1/health/service/:name', handler: he('service'), acl: { resource: 'service', access: 'read', name: param('name') } },
-    { method: 'GET', path: '/v1/health/checks/:name', handler: he('checks'), acl: { resource: 'service', access: 'read', name: param('name') } },
-    { method: 'GET', path: '/v1/health/node/:node', handler: he('node'), acl: { resource: 'node', access: 'read', name: param('node') } },
-    { method: 'GET', path: '/v1/health/state/:state', handler: he('state'), acl: { resource: 'node', access: 'read', filtered: true } },
+    { method: 'GET', path: '/v1/health/service/:name', handler: he('service'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
+    { method: 'GET', path: '/v1/health/checks/:name', handler: he('checks'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
+    { method: 'GET', path: '/v1/health/node/:node', handler: he('node'), acl: { resource: 'node', access: 'read', name: param('node'), peerAware: true } },
+    { method: 'GET', path: '/v1/health/state/:state', handler: he('state'), acl: { resource: 'node', access: 'read', filtered: true, peerAware: true } },
     // agent
-    { method: 'PUT', path: '/v1/agent/service/register', handler: a('registerService'), acl: { resource: 'service', access: 'write' } },
-    { method: 'PUT', path: '/v1/agent/service/deregister/:id', handler: a('deregisterService'), acl: { resource: 'service', access: 'write' } },
+    { method: 'PUT', path: '/v1/agent/service/register', handler: a('registerService'), acl: inHandler('service', 'write') },
+    { method: 'PUT', path: '/v1/agent/service/deregister/:id', handler: a('deregisterService'), acl: inHandler('service', 'write') },
     { method: 'GET', path: '/v1/agent/services', handler: a('services'), acl: { resource: 'service', access: 'read', filtered: true } },
-    { method: 'GET', path: '/v1/agent/service/:id', handler: a('service'), acl: { resource: 'service', access: 'read' } },
-    { method: 'PUT', path: '/v1/agent/check/register', handler: a('registerCheck'), acl: { resource: 'node', access: 'write' } },
-    { method: 'PUT', path: '/v1/agent/check/deregister/:id', handler: a('deregisterCheck'), acl: { resource: 'node', access: 'write' } },
-    { method: 'PUT', path: '/v1/agent/check/pass/:id', handler: a('pass'), acl: { resource: 'node', access: 'write' } },
-    { method: 'PUT', path: '/v1/agent/check/warn/:id', handler: a('warn'), acl: { resource: 'node', access: 'write' } },
-    { method: 'PUT', path: '/v1/agent/check/fail/:id', handler: a('fail'), acl: { resource: 'node', access: 'write' } },
-    { method: 'PUT', path: '/v1/agent/check/update/:id', handler: a('updateCheck'), acl: { resource: 'node', access: 'write' } },
+    { method: 'GET', path: '/v1/agent/service/:id', handler: a('service'), acl: inHandler('service', 'read') },
+    { method: 'PUT', path: '/v1/agent/check/register', handler: a('registerCheck'), acl: inHandler('node', 'write') },
+    { method: 'PUT', path: '/v1/agent/check/deregister/:id', handler: a('deregisterCheck'), acl: inHandler('service', 'write') },
+    { method: 'PUT', path: '/v1/agent/check/pass/:id', handler: a('pass'), acl: inHandler('service', 'write') },
+    { method: 'PUT', path: '/v1/agent/check/warn/:id', handler: a('warn'), acl: inHandler('service', 'write') },
+    { method: 'PUT', path: '/v1/agent/check/fail/:id', handler: a('fail'), acl: inHandler('service', 'write') },
+    { method: 'PUT', path: '/v1/agent/check/update/:id', handler: a('updateCheck'), acl: inHandler('service', 'write') },
     { method: 'GET', path: '/v1/agent/checks', handler: a('checks'), acl: { resource: 'node', access: 'read', filtered: true } },
-    { method: 'GET', path: '/v1/agent/health/service/id/:id', handler: a('healthById'), acl: { resource: 'service', access: 'read' } },
+    { method: 'GET', path: '/v1/agent/health/service/id/:id', handler: a('healthById'), acl: inHandler('service', 'read') },
     { method: 'GET', path: '/v1/agent/health/service/name/:name', handler: a('healthByName'), acl: { resource: 'service', access: 'read', name: param('name') } },
-    { method: 'GET', path: '/v1/agent/self', handler: a('self'), acl: { resource: 'agent', access: 'read' } },
+    { method: 'GET', path: '/v1/agent/self', handler: a('self'), acl: { resource: 'agent', access: 'read', name: () => agentName } },
     { method: 'GET', path: '/v1/agent/members', handler: a('members'), acl: { resource: 'node', access: 'read', filtered: true } },
     // status
     { method: 'GET', path: '/v1/status/leader', handler: a('leader'), acl: NONE },
     { method: 'GET', path: '/v1/status/peers', handler: a('peers'), acl: NONE },
+    // ACL (each handler answers 401 "ACL support disabled" when ACLs are off)
+    { method: 'PUT', path: '/v1/acl/bootstrap', handler: acl('bootstrap'), acl: NONE },
+    { method: 'PUT', path: '/v1/acl/token', handler: acl('tokenCreate'), acl: ACL_WRITE },
+    { method: 'GET', path: '/v1/acl/token/self', handler: acl('tokenSelf'), acl: NONE },
+    { method: 'GET', path: '/v1/acl/token/:accessor', handler: acl('tokenRead'), acl: ACL_READ },
+    { method: 'PUT', path: '/v1/acl/token/:accessor', handler: acl('tokenUpdate'), acl: ACL_WRITE },
+    { method: 'DELETE', path: '/v1/acl/token/:accessor', handler: acl('tokenDelete'), acl: ACL_WRITE },
+    { method: 'PUT', path: '/v1/acl/token/:accessor/clone', handler: acl('tokenClone'), acl: ACL_WRITE },
+    { method: 'GET', path: '/v1/acl/tokens', handler: acl('tokenList'), acl: ACL_READ },
+    { method: 'PUT', path: '/v1/acl/policy', handler: acl('policyCreate'), acl: ACL_WRITE },
+    { method: 'GET', path: '/v1/acl/policy/name/:name', handler: acl('policyReadByName'), acl: ACL_READ },
+    { method: 'GET', path: '/v1/acl/policy/:id', handler: acl('policyRead'), acl: ACL_READ },
+    { method: 'PUT', path: '/v1/acl/policy/:id', handler: acl('policyUpdate'), acl: ACL_WRITE },
+    { method: 'DELETE', path: '/v1/acl/policy/:id', handler: acl('policyDelete'), acl: ACL_WRITE },
+    { method: 'GET', path: '/v1/acl/policies', handler: acl('policyList'), acl: ACL_READ },
+    // config entries (permission depends on the kind: see config-entries/acl.ts)
+    { method: 'PUT', path: '/v1/config', handler: cfg('apply'), acl: inHandler('mesh', 'write') },
+    { method: 'GET', path: '/v1/config/:kind', handler: cfg('list'), acl: inHandler('mesh', 'read') },
+    { method: 'DELETE', path: '/v1/config/:kind', handler: cfg('deleteKindOnly'), acl: NONE },
+    { method: 'GET', path: '/v1/config/:kind/:name', handler: cfg('read'), acl: inHandler('mesh', 'read') },
+    { method: 'DELETE', path: '/v1/config/:kind/:name', handler: cfg('delete'), acl: inHandler('mesh', 'write') },
+    // Connect CA
+    { method: 'GET', path: '/v1/connect/ca/roots', handler: ca('roots'), acl: NONE },
+    { method: 'GET', path: '/v1/agent/connect/ca/roots', handler: ca('roots'), acl: NONE },
+    { method: 'GET', path: '/v1/agent/connect/ca/leaf/:service', handler: ca('leaf'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/connect/ca/configuration', handler: ca('getConfig'), acl: { resource: 'operator', access: 'write' } },
+    { method: 'PUT', path: '/v1/connect/ca/configuration', handler: ca('setConfig'), acl: { resource: 'operator', access: 'write' } },
+    // intentions
+    { method: 'GET', path: '/v1/connect/intentions/match', handler: ixn('match'), acl: inHandler('intention', 'read') },
+    { method: 'GET', path: '/v1/connect/intentions/check', handler: ixn('check'), acl: inHandler('intention', 'read') },
+    { method: 'GET', path: '/v1/connect/intentions/exact', handler: ixn('exactGet'), acl: inHandler('intention', 'read') },
+    { method: 'PUT', path: '/v1/connect/intentions/exact', handler: ixn('exactPut'), acl: inHandler('intention', 'write') },
+    { method: 'DELETE', path: '/v1/connect/intentions/exact', handler: ixn('exactDelete'), acl: inHandler('intention', 'write') },
+    { method: 'GET', path: '/v1/connect/intentions', handler: ixn('list'), acl: inHandler('intention', 'read') },
+    { method: 'POST', path: '/v1/connect/intentions', handler: ixn('legacyCreate'), acl: inHandler('intention', 'write') },
   ];
 }

@@ -4,7 +4,9 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import { IsthmusError, toIsthmusError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { HTTP_STATUS } from './errors.js';
-import type { HttpResult, Query } from './request.js';
+import { ALLOW_ALL, type Authorizer } from '../acl/authorizer.js';
+import { authorizeRoute } from './authorize.js';
+import { tokenOf, type HttpRequest, type HttpResult, type Query } from './request.js';
 import type { HttpMethod, Route } from './routes.js';
 
 /** The most a request body may hold. */
@@ -19,6 +21,8 @@ export interface HttpServerOptions {
   bodyLimit?: number;
   /** Sent on every response (Consul's http_config.response_headers). */
   responseHeaders?: Record<string, string>;
+  /** Resolves the request's token; throws for an unknown secret. @default allow-all (ACLs off) */
+  authenticate?: (token: string | undefined) => Authorizer;
 }
 
 function send(reply: FastifyReply, result: HttpResult, pretty: boolean): FastifyReply {
@@ -34,9 +38,11 @@ function send(reply: FastifyReply, result: HttpResult, pretty: boolean): Fastify
 export class HttpServer {
   readonly #app: FastifyInstance;
   readonly #log: Logger;
+  readonly #authenticate: (token: string | undefined) => Authorizer;
 
   constructor(routes: Route[], options: HttpServerOptions) {
     this.#log = options.log;
+    this.#authenticate = options.authenticate ?? (() => ALLOW_ALL);
     this.#app = Fastify({
       bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES,
       logger: false,
@@ -99,7 +105,8 @@ export class HttpServer {
       if (req.headers['x-consul-namespace'] !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
       }
-      const result = await route.handler({
+      const token = tokenOf(query, req.headers);
+      const request: HttpRequest = {
         method: req.method,
         route: route.path,
         url: req.url,
@@ -108,7 +115,11 @@ export class HttpServer {
         headers: req.headers,
         body: typeof req.body === 'string' ? req.body : '',
         signal: ac.signal,
-      });
+        authz: this.#authenticate(token),
+        token,
+      };
+      authorizeRoute(route, request);
+      const result = await route.handler(request);
       return send(reply, result, pretty);
     } catch (thrown) {
       const err = toIsthmusError(thrown);

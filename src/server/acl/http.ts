@@ -1,0 +1,149 @@
+// Thin HTTP handlers for /v1/acl/*: bootstrap, tokens and policies in Consul's shapes and texts.
+import { IsthmusError, invalid, notFound } from '../../lib/errors.js';
+import type { ObjectSchema } from '../../lib/json-decode.js';
+import type { Handler, HttpRequest } from '../http/request.js';
+import { decodeBody, queryOne, requireParam } from '../http/request.js';
+import { ANONYMOUS_ACCESSOR_ID } from './errors.js';
+import { AclService, type PolicyInput, type TokenInput } from './service.js';
+import type { Indexed, PolicyRecord, TokenRecord } from './types.js';
+
+const LINK: ObjectSchema = { name: 'ACLTokenPolicyLink', fields: { ID: 'string', Name: 'string' } };
+const NS = { Namespace: 'json: unknown field "Namespace" - Namespaces are a Consul Enterprise feature' };
+
+export const TOKEN_SCHEMA: ObjectSchema = {
+  name: 'ACLToken',
+  refused: NS,
+  fields: {
+    AccessorID: 'string',
+    SecretID: 'string',
+    Description: 'string',
+    Policies: { array: LINK },
+    Roles: { array: LINK },
+    ServiceIdentities: { array: { name: 'ACLServiceIdentity', fields: { ServiceName: 'string', Datacenters: { array: 'string' } } } },
+    NodeIdentities: { array: { name: 'ACLNodeIdentity', fields: { NodeName: 'string', Datacenter: 'string' } } },
+    TemplatedPolicies: 'any',
+    Local: 'bool',
+    AuthMethod: 'string',
+    ExpirationTime: 'string',
+    ExpirationTTL: 'duration',
+    CreateTime: 'string',
+    Hash: 'string',
+    Partition: 'string',
+    CreateIndex: 'int',
+    ModifyIndex: 'int',
+  },
+};
+
+export const POLICY_SCHEMA: ObjectSchema = {
+  name: 'ACLPolicy',
+  refused: NS,
+  fields: { ID: 'string', Name: 'string', Description: 'string', Rules: 'string', Datacenters: { array: 'string' }, Hash: 'string', Partition: 'string', CreateIndex: 'int', ModifyIndex: 'int' },
+};
+
+const BOOTSTRAP_SCHEMA: ObjectSchema = { name: 'BootstrapRequest', fields: { BootstrapSecret: 'string' } };
+
+export function renderToken(t: Indexed<TokenRecord>, showSecret: boolean): Record<string, unknown> {
+  const v = t.value;
+  const out: Record<string, unknown> = {
+    AccessorID: v.AccessorID,
+    SecretID: showSecret ? v.SecretID : '<hidden>',
+    Description: v.Description,
+    Policies: v.Policies,
+  };
+  if (v.ServiceIdentities.length > 0) out.ServiceIdentities = v.ServiceIdentities;
+  if (v.NodeIdentities.length > 0) out.NodeIdentities = v.NodeIdentities;
+  out.Local = v.Local;
+  if (v.ExpirationTime) out.ExpirationTime = v.ExpirationTime;
+  out.CreateTime = v.CreateTime;
+  out.Hash = AclService.hash({ ...v, SecretID: undefined });
+  out.CreateIndex = t.createIndex;
+  out.ModifyIndex = t.modifyIndex;
+  return out;
+}
+
+export function renderPolicy(p: Indexed<PolicyRecord>, withRules = true): Record<string, unknown> {
+  const v = p.value;
+  return {
+    ID: v.ID,
+    Name: v.Name,
+    Description: v.Description,
+    ...(withRules ? { Rules: v.Rules } : {}),
+    ...(v.Datacenters.length > 0 ? { Datacenters: v.Datacenters } : {}),
+    Hash: AclService.hash({ Name: v.Name, Rules: v.Rules, Description: v.Description }),
+    CreateIndex: p.createIndex,
+    ModifyIndex: p.modifyIndex,
+  };
+}
+
+export function aclHandlers(acl: AclService): Record<string, Handler> {
+  const on = (h: Handler): Handler => async (req) => {
+    if (!acl.enabled) throw new IsthmusError('UNAUTHENTICATED', 'ACL support disabled');
+    return h(req);
+  };
+  const showSecret = (req: HttpRequest): boolean => req.authz.allowed('acl', 'write');
+  const tokenInput = (req: HttpRequest): TokenInput => {
+    const body = decodeBody<TokenInput & { Roles?: unknown[] }>(req, TOKEN_SCHEMA, 'Token decoding failed');
+    if ((body.Roles ?? []).length > 0) throw invalid('Roles are not supported by this server version; attach policies instead');
+    return body;
+  };
+  const policyInput = (req: HttpRequest): PolicyInput => decodeBody<PolicyInput>(req, POLICY_SCHEMA, 'Policy decoding failed');
+
+  return {
+    bootstrap: on(async (req) => {
+      let secret: string | undefined;
+      if (req.body.trim() !== '') secret = decodeBody<{ BootstrapSecret?: string }>(req, BOOTSTRAP_SCHEMA, 'Request decoding failed').BootstrapSecret;
+      const t = secret ? await acl.createBootstrapWithSecret(secret) : await acl.bootstrap();
+      return { json: { ID: t.value.SecretID, ...renderToken(t, true) } };
+    }),
+    tokenCreate: on(async (req) => ({ json: renderToken(await acl.createToken(tokenInput(req)), true) })),
+    tokenSelf: on(async (req) => {
+      const t = req.token ? acl.tokenBySecret(req.token) : acl.token(ANONYMOUS_ACCESSOR_ID);
+      if (!t) throw notFound('Supplied token does not exist');
+      return { json: renderToken(t, true) };
+    }),
+    tokenRead: on(async (req) => {
+      const t = acl.token(requireParam(req, 'accessor', 'token AccessorID'));
+      if (!t) throw notFound('Requested token does not exist: ACL not found');
+      return { json: renderToken(t, showSecret(req)) };
+    }),
+    tokenUpdate: on(async (req) => {
+      const accessor = requireParam(req, 'accessor', 'token AccessorID');
+      return { json: renderToken(await acl.updateToken(accessor, tokenInput(req)), true) };
+    }),
+    tokenDelete: on(async (req) => {
+      await acl.deleteToken(requireParam(req, 'accessor', 'token AccessorID'), req.authz);
+      return { json: true };
+    }),
+    tokenClone: on(async (req) => {
+      const accessor = requireParam(req, 'accessor', 'token AccessorID');
+      const body = req.body.trim() === '' ? {} : tokenInput(req);
+      return { json: renderToken(await acl.cloneToken(accessor, body.Description), true) };
+    }),
+    tokenList: on(async (req) => {
+      const policy = queryOne(req.query, 'policy');
+      const service = queryOne(req.query, 'servicename');
+      const list = acl
+        .tokens()
+        .filter((t) => !policy || t.value.Policies.some((p) => p.ID === policy))
+        .filter((t) => !service || t.value.ServiceIdentities.some((s) => s.ServiceName === service));
+      return { json: list.map((t) => renderToken(t, showSecret(req))) };
+    }),
+    policyCreate: on(async (req) => ({ json: renderPolicy(await acl.createPolicy(policyInput(req))) })),
+    policyRead: on(async (req) => {
+      const p = acl.policy(requireParam(req, 'id', 'policy ID'));
+      if (!p) throw notFound('Requested policy does not exist: ACL not found');
+      return { json: renderPolicy(p) };
+    }),
+    policyReadByName: on(async (req) => {
+      const p = acl.policyByName(requireParam(req, 'name', 'policy name'));
+      if (!p) throw notFound('Requested policy does not exist: ACL not found');
+      return { json: renderPolicy(p) };
+    }),
+    policyUpdate: on(async (req) => ({ json: renderPolicy(await acl.updatePolicy(requireParam(req, 'id', 'policy ID'), policyInput(req))) })),
+    policyDelete: on(async (req) => {
+      await acl.deletePolicy(requireParam(req, 'id', 'policy ID'));
+      return { json: true };
+    }),
+    policyList: on(async () => ({ json: acl.policies().map((p) => renderPolicy(p, false)) })),
+  };
+}
