@@ -3,7 +3,7 @@ import { SILENT_LOGGER } from '../lib/log.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
 import type { Store } from '../store/store.js';
 import { Agent } from './agent.js';
-import { resolveAgentConfig, type RawValues } from './config/load.js';
+import { flattenConfigFile, resolveAgentConfig } from './config/load.js';
 
 export interface TestResponse {
   status: number;
@@ -19,9 +19,9 @@ export interface TestAgent {
 }
 
 export async function startTestAgent(
-  options: { store?: Store; flags?: Record<string, string | boolean>; file?: RawValues } = {},
+  options: { store?: Store; flags?: Record<string, string | boolean>; file?: Record<string, unknown> } = {},
 ): Promise<TestAgent> {
-  const config = resolveAgentConfig({ flags: { dev: true, node: 'node1', ...(options.flags ?? {}) }, file: options.file ?? {} });
+  const config = resolveAgentConfig({ flags: { dev: true, node: 'node1', ...(options.flags ?? {}) }, file: flattenConfigFile(options.file ?? {}, 'test') });
   const agent = await Agent.create(config, { log: SILENT_LOGGER, store: options.store ?? new MemoryStore() });
   await agent.start({ listen: false });
   return {

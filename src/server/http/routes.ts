@@ -105,7 +105,7 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'GET', path: '/v1/acl/policies', handler: acl('policyList'), acl: ACL_READ },
     // config entries (permission depends on the kind: see config-entries/acl.ts)
     { method: 'PUT', path: '/v1/config', handler: cfg('apply'), acl: inHandler('mesh', 'write') },
-    { method: 'GET', path: '/v1/config/:kind', handler: cfg('list'), acl: inHandler('mesh', 'read') },
+    { method: 'GET', path: '/v1/config/:kind', handler: cfg('list'), acl: { resource: 'mesh', access: 'read', filtered: true } },
     { method: 'DELETE', path: '/v1/config/:kind', handler: cfg('deleteKindOnly'), acl: NONE },
     { method: 'GET', path: '/v1/config/:kind/:name', handler: cfg('read'), acl: inHandler('mesh', 'read') },
     { method: 'DELETE', path: '/v1/config/:kind/:name', handler: cfg('delete'), acl: inHandler('mesh', 'write') },
@@ -121,7 +121,7 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'GET', path: '/v1/connect/intentions/exact', handler: ixn('exactGet'), acl: inHandler('intention', 'read') },
     { method: 'PUT', path: '/v1/connect/intentions/exact', handler: ixn('exactPut'), acl: inHandler('intention', 'write') },
     { method: 'DELETE', path: '/v1/connect/intentions/exact', handler: ixn('exactDelete'), acl: inHandler('intention', 'write') },
-    { method: 'GET', path: '/v1/connect/intentions', handler: ixn('list'), acl: inHandler('intention', 'read') },
+    { method: 'GET', path: '/v1/connect/intentions', handler: ixn('list'), acl: { resource: 'intention', access: 'read', filtered: true } },
     { method: 'POST', path: '/v1/connect/intentions', handler: ixn('legacyCreate'), acl: inHandler('intention', 'write') },
   ];
 }
