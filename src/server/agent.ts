@@ -110,7 +110,7 @@ export class Agent {
       }),
       acl: aclHandlers(acl),
       config: configHandlers({ entries, blocking }),
-      ca: caHandlers({ ca, blocking }),
+      ca: caHandlers({ ca, blocking, isMeshGateway: (name) => catalog.reader.serviceInstances('', name).some((i) => i.service.value.Kind === 'mesh-gateway') }),
       intentions: intentionHandlers({ intentions, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
       },
       config.nodeName,

@@ -27,7 +27,7 @@ export function renderRoot(r: RootRecord): Record<string, unknown> {
   };
 }
 
-export function caHandlers(deps: { ca: CaService; blocking: BlockingReader }): Record<string, Handler> {
+export function caHandlers(deps: { ca: CaService; blocking: BlockingReader; isMeshGateway: (service: string) => boolean }): Record<string, Handler> {
   const { ca, blocking } = deps;
   return {
     async roots(req) {
@@ -47,6 +47,8 @@ export function caHandlers(deps: { ca: CaService; blocking: BlockingReader }): R
     async leaf(req) {
       const service = requireParam(req, 'service', 'service name');
       enforce(req.authz, 'service', 'write', service);
+      // A mesh gateway's leaf also needs mesh:write (spec §8).
+      if (deps.isMeshGateway(service)) enforce(req.authz, 'mesh', 'write');
       const params = parseQueryParams(req, blocking.options);
       let leaf = await ca.serviceLeaf(service);
       if (params.minIndex > 0 && leaf.ModifyIndex <= params.minIndex) {

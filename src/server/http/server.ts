@@ -28,7 +28,8 @@ export interface HttpServerOptions {
 function send(reply: FastifyReply, result: HttpResult, pretty: boolean): FastifyReply {
   reply.code(result.status ?? 200);
   for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
-  if (result.text !== undefined) return reply.type('text/plain; charset=utf-8').send(result.text);
+  const typed = Object.keys(result.headers ?? {}).some((k) => k.toLowerCase() === 'content-type');
+  if (result.text !== undefined) return (typed ? reply : reply.type('text/plain; charset=utf-8')).send(result.text);
   let body = result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
   if (body === undefined) return reply.send('');
   if (pretty) body = JSON.stringify(JSON.parse(body), null, 4) + '\n';
