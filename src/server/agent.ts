@@ -24,6 +24,7 @@ import { configHandlers } from './config-entries/http.js';
 import { ConfigEntryService } from './config-entries/service.js';
 import { intentionHandlers } from './intentions/http.js';
 import { IntentionService } from './intentions/service.js';
+import { GrpcServer } from './grpc/server.js';
 import { HttpServer } from './http/server.js';
 
 const NODE_ID_KEY = 'agent/node-id';
@@ -38,6 +39,7 @@ export interface AgentDeps {
 
 export interface AgentAddresses {
   http: { host: string; port: number };
+  grpcTls: { host: string; port: number };
 }
 
 /** A running Isthmus server. Create with `Agent.create()`, then `start()`; `stop()` drains in order. */
@@ -52,11 +54,13 @@ export class Agent {
   readonly routes: Route[];
   readonly ca: CaService;
   readonly acl: AclService;
+  readonly grpc: GrpcServer;
+  #listening = false;
   #addresses: AgentAddresses | undefined;
 
   private constructor(
     config: AgentConfig,
-    parts: { log: Logger; store: Store; catalog: CatalogService; local: AgentLocalService; runner: CheckRunner; routes: Route[]; http: HttpServer; ca: CaService; acl: AclService },
+    parts: { log: Logger; store: Store; catalog: CatalogService; local: AgentLocalService; runner: CheckRunner; routes: Route[]; http: HttpServer; ca: CaService; acl: AclService; grpc: GrpcServer },
   ) {
     this.config = config;
     this.#log = parts.log;
@@ -68,6 +72,7 @@ export class Agent {
     this.#http = parts.http;
     this.ca = parts.ca;
     this.acl = parts.acl;
+    this.grpc = parts.grpc;
   }
 
   /** Opens the store, loads state and wires every component; listens only on `start()`. */
@@ -120,7 +125,8 @@ export class Agent {
       authenticate: (token) => acl.authenticate(token),
       ...(config.acl.enabled ? { responseHeaders: { 'X-Consul-Default-ACL-Policy': config.acl.defaultPolicy } } : {}),
     });
-    return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl });
+    const grpc = new GrpcServer({ ca, log: log.child({ component: 'grpc' }) }, { datacenter: config.datacenter });
+    return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc });
   }
 
   get http(): HttpServer {
@@ -141,13 +147,16 @@ export class Agent {
     await this.#local.registerSelf();
     this.#runner.start();
     if (options.listen === false) return;
+    const grpcPort = await this.grpc.listen(this.config.bindAddr, this.config.ports.grpcTls);
+    this.#listening = true;
     const http = await this.#http.listen(this.config.bindAddr, this.config.ports.http);
-    this.#addresses = { http };
+    this.#addresses = { http, grpcTls: { host: this.config.bindAddr, port: grpcPort } };
   }
 
   /** Stops accepting, ends blocked queries, stops checks, then closes the store. */
   async stop(): Promise<void> {
     await this.#http.close();
+    if (this.#listening) await this.grpc.close();
     this.#runner.stop();
     await this.#store.close();
     this.#log.info('agent stopped');

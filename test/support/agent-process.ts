@@ -19,6 +19,8 @@ export interface AgentProcess {
   proc: ChildProcess;
   httpAddr: string;
   port: number;
+  /** host:port of the gRPC TLS listener. */
+  grpcAddr: string;
   output(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -40,6 +42,7 @@ function exited(p: ChildProcess): Promise<number | null> {
 export async function startAgent(args: string[]): Promise<AgentProcess> {
   const full = ['agent', ...args];
   if (!args.includes('--http-port')) full.push('--http-port', '0');
+  if (!args.includes('--grpc-tls-port')) full.push('--grpc-tls-port', '0');
   const proc = spawn(process.execPath, [BIN, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));
@@ -61,9 +64,11 @@ export async function startAgent(args: string[]): Promise<AgentProcess> {
       reject(new Error(`agent exited with ${code} before listening:\n${out}`));
     });
   });
+  const grpcAddr = /gRPC TLS: ([\d.]+:\d+)/.exec(out)?.[1] ?? '';
   return {
     proc,
     httpAddr,
+    grpcAddr,
     port: Number(new URL(httpAddr).port),
     output: () => out,
     stop: async () => {

@@ -25,7 +25,7 @@ export const agentCommand: Command = {
     const log = createLogger({ level: config.logLevel, json: config.logJson });
     const agent = await Agent.create(config, { log });
     await agent.start();
-    const { http } = agent.addresses;
+    const { http, grpcTls } = agent.addresses;
     ctx.out(
       [
         '==> Isthmus agent running!',
@@ -34,11 +34,11 @@ export const agentCommand: Command = {
         `    Datacenter: ${config.datacenter}`,
         `    Store: ${config.dev && !config.dataDir ? 'memory (dev mode)' : `sqlite in ${config.dataDir}`}`,
         `    HTTP API: http://${http.host}:${http.port}`,
-        `    gRPC TLS port: ${config.ports.grpcTls} (reserved; peering mounts here)`,
+        `    gRPC TLS: ${grpcTls.host}:${grpcTls.port} (server name ${agent.grpc.serverName})`,
         '',
       ].join('\n'),
     );
-    log.info('agent started', { http: `${http.host}:${http.port}`, datacenter: config.datacenter, node: config.nodeName });
+    log.info('agent started', { http: `${http.host}:${http.port}`, grpcTls: `${grpcTls.host}:${grpcTls.port}`, datacenter: config.datacenter, node: config.nodeName });
     await new Promise<void>((resolve) => {
       const onSignal = (sig: string): void => {
         log.info('caught signal, shutting down', { signal: sig });
