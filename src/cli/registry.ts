@@ -8,8 +8,22 @@ import { catalogNodesCommand } from './commands/catalog/nodes.js';
 import { catalogServicesCommand } from './commands/catalog/services.js';
 import { servicesDeregisterCommand } from './commands/services/deregister.js';
 import { servicesRegisterCommand } from './commands/services/register.js';
+import { servicesExportCommand } from './commands/services/export.js';
+import { configWriteCommand } from './commands/config/write.js';
+import { configDeleteCommand, configListCommand, configReadCommand } from './commands/config/read.js';
 
-export const COMMANDS: readonly Command[] = [agentCommand, catalogServicesCommand, catalogNodesCommand, servicesRegisterCommand, servicesDeregisterCommand];
+export const COMMANDS: readonly Command[] = [
+  agentCommand,
+  catalogServicesCommand,
+  catalogNodesCommand,
+  servicesRegisterCommand,
+  servicesDeregisterCommand,
+  servicesExportCommand,
+  configWriteCommand,
+  configReadCommand,
+  configListCommand,
+  configDeleteCommand,
+];
 
 const GLOBAL_FLAGS: Record<string, FlagSpec> = {
   'http-addr': { type: 'string', doc: `Server HTTP address (env ISTHMUS_HTTP_ADDR, default ${DEFAULT_HTTP_ADDR}).` },

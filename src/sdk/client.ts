@@ -98,4 +98,22 @@ export class IsthmusClient {
   deregisterService(id: string): Promise<void> {
     return this.request('PUT', `/v1/agent/service/deregister/${encodeURIComponent(id)}`);
   }
+
+  configWrite(entry: Record<string, unknown>, query: { cas?: number } = {}): Promise<boolean> {
+    return this.request('PUT', '/v1/config', { body: entry, query });
+  }
+
+  configRead(kind: string, name: string): Promise<ConfigEntry> {
+    return this.request('GET', `/v1/config/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`);
+  }
+
+  configList(kind: string): Promise<ConfigEntry[]> {
+    return this.request('GET', `/v1/config/${encodeURIComponent(kind)}`);
+  }
+
+  configDelete(kind: string, name: string): Promise<void> {
+    return this.request('DELETE', `/v1/config/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`);
+  }
 }
+
+export type ConfigEntry = Record<string, unknown> & { Kind: string; Name: string; ModifyIndex?: number };
