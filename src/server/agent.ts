@@ -1,34 +1,49 @@
-// The composition root of a server: config → store, catalog, checker, HTTP → start() / stop().
+// The composition root of a server: config → store, catalog, ACL, CA, peering, checker, HTTP, gRPC;
+// start() listens, stop() drains in order.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { PeerStreamService } from '../gen/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import { IndexHub } from '../lib/index-hub.js';
 import type { Logger } from '../lib/log.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
 import { VERSION } from '../version.js';
+import { aclHandlers } from './acl/http.js';
+import { AclService } from './acl/service.js';
 import { agentHandlers } from './agent-local/http.js';
 import { AgentLocalService } from './agent-local/service.js';
+import { caHandlers } from './ca/http.js';
+import { CA_ROOTS_TOPIC, CaService } from './ca/service.js';
 import { catalogHandlers, healthHandlers } from './catalog/http.js';
+import { topics } from './catalog/keys.js';
 import { CatalogService } from './catalog/service.js';
 import type { AgentConfig } from './config/schema.js';
+import { configHandlers } from './config-entries/http.js';
+import { configTopics, ConfigEntryService } from './config-entries/service.js';
+import { serviceDefinition } from './grpc/codec.js';
+import { connectPeer, exchangeSecret } from './grpc/peer-client.js';
+import { GrpcServer } from './grpc/server.js';
+import { peerStreamService } from './grpc/services/peerstream.js';
 import { CheckRunner } from './health-checks/runner.js';
 import { ResponseCache, type BlockingOptions } from './http/blocking.js';
 import { buildRoutes, type Route } from './http/routes.js';
-import { aclHandlers } from './acl/http.js';
-import { AclService } from './acl/service.js';
-import { caHandlers } from './ca/http.js';
-import { CaService } from './ca/service.js';
-import { configHandlers } from './config-entries/http.js';
-import { ConfigEntryService } from './config-entries/service.js';
+import { HttpServer } from './http/server.js';
 import { intentionHandlers } from './intentions/http.js';
 import { IntentionService } from './intentions/service.js';
-import { GrpcServer } from './grpc/server.js';
-import { HttpServer } from './http/server.js';
+import { metricsHandler, type Gauge } from './metrics/http.js';
+import { DialManager } from './peering/dialer.js';
+import type { ExportedServiceRule } from './peering/exports.js';
+import { peeringHandlers } from './peering/http.js';
+import { PeeringService } from './peering/service.js';
+import type { SessionDeps } from './peering/session.js';
+import { SessionRegistry } from './peering/sessions.js';
+import { isHealthy, StreamTracker } from './peering/tracker.js';
 
 const NODE_ID_KEY = 'agent/node-id';
 export const STORE_FILE = 'isthmus.db';
+const PEER_STREAM_SERVICE = 'hashicorp.consul.internal.peerstream.PeerStreamService';
 
 export interface AgentDeps {
   log: Logger;
@@ -42,37 +57,33 @@ export interface AgentAddresses {
   grpcTls: { host: string; port: number };
 }
 
+interface Parts {
+  log: Logger;
+  store: Store;
+  catalog: CatalogService;
+  local: AgentLocalService;
+  runner: CheckRunner;
+  routes: Route[];
+  http: HttpServer;
+  ca: CaService;
+  acl: AclService;
+  grpc: GrpcServer;
+  peering: PeeringService;
+  dialer: DialManager;
+  sessions: SessionRegistry;
+  grpcAddress: { value: string };
+}
+
 /** A running Isthmus server. Create with `Agent.create()`, then `start()`; `stop()` drains in order. */
 export class Agent {
   readonly config: AgentConfig;
-  readonly #log: Logger;
-  readonly #store: Store;
-  readonly #catalog: CatalogService;
-  readonly #local: AgentLocalService;
-  readonly #runner: CheckRunner;
-  readonly #http: HttpServer;
-  readonly routes: Route[];
-  readonly ca: CaService;
-  readonly acl: AclService;
-  readonly grpc: GrpcServer;
+  readonly #p: Parts;
   #listening = false;
   #addresses: AgentAddresses | undefined;
 
-  private constructor(
-    config: AgentConfig,
-    parts: { log: Logger; store: Store; catalog: CatalogService; local: AgentLocalService; runner: CheckRunner; routes: Route[]; http: HttpServer; ca: CaService; acl: AclService; grpc: GrpcServer },
-  ) {
+  private constructor(config: AgentConfig, parts: Parts) {
     this.config = config;
-    this.#log = parts.log;
-    this.#store = parts.store;
-    this.#catalog = parts.catalog;
-    this.#local = parts.local;
-    this.#runner = parts.runner;
-    this.routes = parts.routes;
-    this.#http = parts.http;
-    this.ca = parts.ca;
-    this.acl = parts.acl;
-    this.grpc = parts.grpc;
+    this.#p = parts;
   }
 
   /** Opens the store, loads state and wires every component; listens only on `start()`. */
@@ -100,23 +111,62 @@ export class Agent {
       { node: config.nodeName, reapIntervalMs: config.checkReapIntervalMs },
     );
     local.runner = runner;
+
+    // Peering: the address peers dial is known once the gRPC listener is bound.
+    const grpc = new GrpcServer({ ca, log: log.child({ component: 'grpc' }) }, { datacenter: config.datacenter });
+    const grpcAddress = { value: '' };
+    const serverAddresses = (): string[] => (grpcAddress.value ? [grpcAddress.value] : []);
+    const tracker = new StreamTracker();
+    const peeringLog = log.child({ component: 'peering' });
+    const peering = new PeeringService(
+      { store, hub, log: peeringLog, catalog, tracker, exchange: exchangeSecret, tls: () => ({ caPems: ca.rootPems(), serverName: grpc.serverName }), serverAddresses },
+      { datacenter: config.datacenter },
+    );
+    await peering.load();
+    const exportRules = (): ExportedServiceRule[] => (entries.get('exported-services', 'default')?.entry.Services as ExportedServiceRule[] | undefined) ?? [];
+    const sessionDeps: SessionDeps = {
+      peering,
+      catalog,
+      tracker,
+      hub,
+      log: peeringLog,
+      exports: {
+        rules: exportRules,
+        trustBundle: () => ({ TrustDomain: ca.trustDomain, RootPEMs: ca.rootPems() }),
+        serverAddresses,
+        topics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services'), CA_ROOTS_TOPIC],
+      },
+    };
+    const sessions = new SessionRegistry(peering);
+    const timing = { heartbeatIntervalMs: config.peering.heartbeatIntervalMs, heartbeatTimeoutMs: config.peering.heartbeatTimeoutMs };
+    const dialer = new DialManager({ peering, sessionDeps, registry: sessions, connect: connectPeer, log: peeringLog }, { datacenter: config.datacenter, ...timing });
+    if (config.peering.enabled) {
+      grpc.addService(serviceDefinition(PeerStreamService), peerStreamService({ peering, sessionDeps, registry: sessions, log: peeringLog }, timing));
+      grpc.health.add(PEER_STREAM_SERVICE);
+    }
+
     const blocking = { hub, cache: new ResponseCache(), options: deps.blocking ?? {} };
     const httpDeps = { catalog, blocking, datacenter: config.datacenter };
+    const gauges = (): Gauge[] =>
+      peering.list().flatMap(({ value: p }) => {
+        const labels = { peer_name: p.Name, peer_id: p.ID };
+        const s = tracker.get(p.ID);
+        return [
+          { name: 'consul.peering.healthy', help: 'Whether the peering stream is healthy (1) or not (0).', value: isHealthy(s, Date.now(), config.peering.heartbeatTimeoutMs) ? 1 : 0, labels },
+          { name: 'consul.peering.exported_services', help: 'Number of services exported to the peer.', value: s?.exportedServices?.length ?? 0, labels },
+        ];
+      });
     const routes = buildRoutes(
       {
-      catalog: catalogHandlers(httpDeps),
-      health: healthHandlers(httpDeps),
-      agent: agentHandlers({
-        agent: local,
-        hub,
-        version: VERSION,
-        serverAddress: `${config.bindAddr}:${config.ports.server}`,
-        startedAt: new Date(),
-      }),
-      acl: aclHandlers(acl),
-      config: configHandlers({ entries, blocking }),
-      ca: caHandlers({ ca, blocking, isMeshGateway: (name) => catalog.reader.serviceInstances('', name).some((i) => i.service.value.Kind === 'mesh-gateway') }),
-      intentions: intentionHandlers({ intentions, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
+        catalog: catalogHandlers(httpDeps),
+        health: healthHandlers(httpDeps),
+        agent: agentHandlers({ agent: local, hub, version: VERSION, serverAddress: `${config.bindAddr}:${config.ports.server}`, startedAt: new Date() }),
+        acl: aclHandlers(acl),
+        config: configHandlers({ entries, blocking }),
+        ca: caHandlers({ ca, blocking, isMeshGateway: (name) => catalog.reader.serviceInstances('', name).some((i) => i.service.value.Kind === 'mesh-gateway') }),
+        intentions: intentionHandlers({ intentions, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
+        peering: peeringHandlers({ peering, blocking, catalog: catalog.reader, exportRules, enabled: config.peering.enabled }),
+        metrics: metricsHandler(gauges),
       },
       config.nodeName,
     );
@@ -125,16 +175,35 @@ export class Agent {
       authenticate: (token) => acl.authenticate(token),
       ...(config.acl.enabled ? { responseHeaders: { 'X-Consul-Default-ACL-Policy': config.acl.defaultPolicy } } : {}),
     });
-    const grpc = new GrpcServer({ ca, log: log.child({ component: 'grpc' }) }, { datacenter: config.datacenter });
-    return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc });
+    return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress });
+  }
+
+  get routes(): Route[] {
+    return this.#p.routes;
   }
 
   get http(): HttpServer {
-    return this.#http;
+    return this.#p.http;
   }
 
   get catalog(): CatalogService {
-    return this.#catalog;
+    return this.#p.catalog;
+  }
+
+  get ca(): CaService {
+    return this.#p.ca;
+  }
+
+  get acl(): AclService {
+    return this.#p.acl;
+  }
+
+  get grpc(): GrpcServer {
+    return this.#p.grpc;
+  }
+
+  get peering(): PeeringService {
+    return this.#p.peering;
   }
 
   get addresses(): AgentAddresses {
@@ -142,24 +211,29 @@ export class Agent {
     return this.#addresses;
   }
 
-  /** Registers the agent's node, starts the checker, then listens. */
+  /** Registers the agent's node, starts the checker, listens (gRPC first), then dials peers. */
   async start(options: { listen?: boolean } = {}): Promise<void> {
-    await this.#local.registerSelf();
-    this.#runner.start();
+    await this.#p.local.registerSelf();
+    this.#p.runner.start();
     if (options.listen === false) return;
-    const grpcPort = await this.grpc.listen(this.config.bindAddr, this.config.ports.grpcTls);
+    const grpcPort = await this.#p.grpc.listen(this.config.bindAddr, this.config.ports.grpcTls);
     this.#listening = true;
-    const http = await this.#http.listen(this.config.bindAddr, this.config.ports.http);
+    this.#p.grpcAddress.value = `${this.config.bindAddr}:${grpcPort}`;
+    const http = await this.#p.http.listen(this.config.bindAddr, this.config.ports.http);
     this.#addresses = { http, grpcTls: { host: this.config.bindAddr, port: grpcPort } };
+    if (this.config.peering.enabled) this.#p.dialer.start();
   }
 
-  /** Stops accepting, ends blocked queries, stops checks, then closes the store. */
+  /** Stops accepting, ends peer streams and blocked queries, stops checks, then closes the store. */
   async stop(): Promise<void> {
-    await this.#http.close();
-    if (this.#listening) await this.grpc.close();
-    this.#runner.stop();
-    await this.#store.close();
-    this.#log.info('agent stopped');
+    await this.#p.http.close();
+    this.#p.dialer.stop();
+    this.#p.sessions.closeAll();
+    this.#p.peering.stop();
+    if (this.#listening) await this.#p.grpc.close();
+    this.#p.runner.stop();
+    await this.#p.store.close();
+    this.#p.log.info('agent stopped');
   }
 }
 

@@ -6,7 +6,14 @@ import { SerialQueue } from '../../lib/serial-queue.js';
 import type { Store, TxnOp } from '../../store/store.js';
 import { CATALOG_PREFIX, catalogKeys } from './keys.js';
 import { CatalogState, type CatalogReader } from './state.js';
-import type { CheckRecord, CheckStatus, Deregistration, Indexed, Keyspace, Registration } from './types.js';
+import type { CheckRecord, CheckStatus, Deregistration, Indexed, Keyspace, NodeRecord, Registration, ServiceRecord } from './types.js';
+
+/** One instance as received from a peer, ready to store under that peer's keyspace. */
+export interface ImportedInstance {
+  node: NodeRecord;
+  service: ServiceRecord;
+  checks: CheckRecord[];
+}
 
 export interface CatalogServiceDeps {
   store: Store;
@@ -130,6 +137,80 @@ export class CatalogService {
       }
       if (d.checkId && r.check(ks, d.node, d.checkId)) del(catalogKeys.check(ks, d.node, d.checkId));
       return this.#commit(ops);
+    });
+  }
+
+  /**
+   * Replaces everything imported from `peer` for one service name with `instances` (spec §6.2):
+   * changed nodes, instances and checks are written, missing ones removed, and imported nodes left
+   * without any service deleted. Unchanged objects are not rewritten. One transaction.
+   */
+  applyImportedService(peer: Keyspace, name: string, instances: ImportedInstance[]): Promise<number> {
+    return this.#writes.run(() => {
+      const r = this.#state;
+      const ops: TxnOp[] = [];
+      const put = (key: string, value: unknown, existing: { value: unknown } | undefined): void => {
+        if (!existing || !sameJson(existing.value, value)) ops.push({ type: 'put', key, value: JSON.stringify(value) });
+      };
+      const wanted = new Set(instances.map((i) => `${i.node.Node}\0${i.service.ID}`));
+      const touchedNodes = new Set<string>();
+      for (const { node, service } of r.serviceInstances(peer, name)) {
+        const k = `${node.value.Node}\0${service.value.ID}`;
+        if (wanted.has(k)) continue;
+        for (const c of r.checksOfNode(peer, node.value.Node)) {
+          if (c.value.ServiceID === service.value.ID) ops.push({ type: 'delete', key: catalogKeys.check(peer, node.value.Node, c.value.CheckID) });
+        }
+        ops.push({ type: 'delete', key: catalogKeys.service(peer, node.value.Node, service.value.ID) });
+        touchedNodes.add(node.value.Node);
+      }
+      for (const inst of instances) {
+        const nodeName = inst.node.Node;
+        put(catalogKeys.node(peer, nodeName), { ...inst.node, PeerName: peer }, r.node(peer, nodeName));
+        put(catalogKeys.service(peer, nodeName, inst.service.ID), { ...inst.service, Node: nodeName, PeerName: peer }, r.service(peer, nodeName, inst.service.ID));
+        const keep = new Set(inst.checks.map((c) => c.CheckID));
+        for (const c of r.checksOfNode(peer, nodeName)) {
+          if (c.value.ServiceID === inst.service.ID && !keep.has(c.value.CheckID)) ops.push({ type: 'delete', key: catalogKeys.check(peer, nodeName, c.value.CheckID) });
+        }
+        for (const c of inst.checks) put(catalogKeys.check(peer, nodeName, c.CheckID), { ...c, Node: nodeName, PeerName: peer }, r.check(peer, nodeName, c.CheckID));
+      }
+      // Imported nodes left without any service go too.
+      const deleted = new Set(ops.filter((o) => o.type === 'delete').map((o) => (o as { key: string }).key));
+      for (const nodeName of touchedNodes) {
+        const remaining = r.servicesOfNode(peer, nodeName).filter((s) => !deleted.has(catalogKeys.service(peer, nodeName, s.value.ID)));
+        const adding = instances.some((i) => i.node.Node === nodeName);
+        if (remaining.length === 0 && !adding) {
+          for (const c of r.checksOfNode(peer, nodeName)) {
+            const key = catalogKeys.check(peer, nodeName, c.value.CheckID);
+            if (!deleted.has(key)) ops.push({ type: 'delete', key });
+          }
+          ops.push({ type: 'delete', key: catalogKeys.node(peer, nodeName) });
+        }
+      }
+      return this.#commit(ops);
+    });
+  }
+
+  /** Imported service names of a peer (for pruning against an ExportedServiceList). */
+  importedServiceNames(peer: Keyspace): string[] {
+    return [...this.#state.serviceTags(peer).keys()];
+  }
+
+  /**
+   * Deletes up to `maxNodes` imported nodes of a peer (with their services and checks) in one
+   * transaction; returns how many remain. The peering deletion routine calls it at a limited rate.
+   */
+  deleteImportedNodes(peer: Keyspace, maxNodes: number): Promise<number> {
+    return this.#writes.run(async () => {
+      const r = this.#state;
+      const nodes = r.nodes(peer);
+      const ops: TxnOp[] = [];
+      for (const n of nodes.slice(0, maxNodes)) {
+        for (const c of r.checksOfNode(peer, n.value.Node)) ops.push({ type: 'delete', key: catalogKeys.check(peer, n.value.Node, c.value.CheckID) });
+        for (const s of r.servicesOfNode(peer, n.value.Node)) ops.push({ type: 'delete', key: catalogKeys.service(peer, n.value.Node, s.value.ID) });
+        ops.push({ type: 'delete', key: catalogKeys.node(peer, n.value.Node) });
+      }
+      await this.#commit(ops);
+      return Math.max(0, nodes.length - maxNodes);
     });
   }
 

@@ -101,6 +101,11 @@ export function resolveAgentConfig(sources: ConfigSources): AgentConfig {
     server: v.server as boolean,
     checkReapIntervalMs: v.check_reap_interval as number,
     checkDeregisterIntervalMinMs: v.check_deregister_interval_min as number,
+    peering: {
+      enabled: v['peering.enabled'] as boolean,
+      heartbeatIntervalMs: v['peering.heartbeat_interval'] as number,
+      heartbeatTimeoutMs: v['peering.heartbeat_timeout'] as number,
+    },
     acl: {
       enabled: v['acl.enabled'] as boolean,
       defaultPolicy: v['acl.default_policy'] as 'allow' | 'deny',

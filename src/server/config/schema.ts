@@ -34,6 +34,9 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'server', type: 'bool', default: true, doc: 'Run as a server (the only mode so far).' },
   { key: 'check_reap_interval', type: 'duration', default: 30_000, doc: 'How often services with long-critical checks are reaped.' },
   { key: 'check_deregister_interval_min', type: 'duration', default: 60_000, doc: 'Lower bound of DeregisterCriticalServiceAfter.' },
+  { key: 'peering.enabled', type: 'bool', default: true, doc: 'Serve the peering API and peer streams.' },
+  { key: 'peering.heartbeat_interval', type: 'duration', default: 15_000, doc: 'How often each side of a peer stream sends a heartbeat.' },
+  { key: 'peering.heartbeat_timeout', type: 'duration', default: 120_000, doc: 'A peer stream with no heartbeat for this long is ended (and redialed).' },
   { key: 'acl.enabled', type: 'bool', default: false, doc: 'Enforce ACLs.' },
   { key: 'acl.default_policy', type: { enum: ['allow', 'deny'] }, default: 'allow', doc: 'What a token may do where no rule says (and the default intention decision).' },
   { key: 'acl.tokens.initial_management', type: 'string', default: undefined, doc: 'Secret of a management token created at start (instead of bootstrapping).' },
@@ -52,6 +55,7 @@ export interface AgentConfig {
   server: boolean;
   checkReapIntervalMs: number;
   checkDeregisterIntervalMinMs: number;
+  peering: { enabled: boolean; heartbeatIntervalMs: number; heartbeatTimeoutMs: number };
   acl: { enabled: boolean; defaultPolicy: 'allow' | 'deny'; initialManagement: string | undefined };
 }
 

@@ -136,6 +136,7 @@ export async function blockingRead(
   req: HttpRequest,
   topics: readonly string[],
   render: () => unknown,
+  options: { cache?: boolean } = {},
 ): Promise<HttpResult> {
   const params = parseQueryParams(req, deps.options);
   if (params.minIndex > 0 && deps.hub.index(topics) <= params.minIndex) {
@@ -143,13 +144,14 @@ export async function blockingRead(
   }
   const index = deps.hub.index(topics);
   const key = cacheKey(req);
-  let cached = deps.cache.get(key, index);
+  // Bodies that fold in live state (peering stream status) must not be served from the cache.
+  let cached = options.cache === false ? undefined : deps.cache.get(key, index);
   if (cached === undefined) {
     const out = render();
     cached = isRendered(out)
       ? { index, body: JSON.stringify(out.value), filtered: out.filtered === true }
       : { index, body: JSON.stringify(out), filtered: false };
-    deps.cache.set(key, cached);
+    if (options.cache !== false) deps.cache.set(key, cached);
   }
   const headers = metaHeaders(index, params.consistency);
   if (cached.filtered) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';

@@ -31,6 +31,8 @@ export interface RouteHandlers {
   config: Record<string, Handler>;
   ca: Record<string, Handler>;
   intentions: Record<string, Handler>;
+  peering: Record<string, Handler>;
+  metrics: Handler;
 }
 
 const param = (name: string) => (req: HttpRequest) => req.params[name] ?? '';
@@ -54,6 +56,9 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
   const cfg = (n: string): Handler => pick(h.config, n);
   const ca = (n: string): Handler => pick(h.ca, n);
   const ixn = (n: string): Handler => pick(h.intentions, n);
+  const pr = (n: string): Handler => pick(h.peering, n);
+  const PEERING_READ: AclRequirement = { resource: 'peering', access: 'read' };
+  const PEERING_WRITE: AclRequirement = { resource: 'peering', access: 'write' };
   return [
     // catalog
     { method: 'PUT', path: '/v1/catalog/register', handler: c('register'), acl: inHandler('node', 'write') },
@@ -123,5 +128,15 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'DELETE', path: '/v1/connect/intentions/exact', handler: ixn('exactDelete'), acl: inHandler('intention', 'write') },
     { method: 'GET', path: '/v1/connect/intentions', handler: ixn('list'), acl: { resource: 'intention', access: 'read', filtered: true } },
     { method: 'POST', path: '/v1/connect/intentions', handler: ixn('legacyCreate'), acl: inHandler('intention', 'write') },
+    // peering
+    { method: 'POST', path: '/v1/peering/token', handler: pr('generateToken'), acl: PEERING_WRITE },
+    { method: 'POST', path: '/v1/peering/establish', handler: pr('establish'), acl: PEERING_WRITE },
+    { method: 'GET', path: '/v1/peering/', handler: pr('readEmpty'), acl: PEERING_READ },
+    { method: 'GET', path: '/v1/peering/:name', handler: pr('read'), acl: PEERING_READ },
+    { method: 'DELETE', path: '/v1/peering/:name', handler: pr('delete'), acl: PEERING_WRITE },
+    { method: 'GET', path: '/v1/peerings', handler: pr('list'), acl: PEERING_READ },
+    { method: 'GET', path: '/v1/exported-services', handler: pr('exportedServices'), acl: { resource: 'mesh', access: 'read' } },
+    { method: 'GET', path: '/v1/internal/ui/exported-services', handler: pr('uiExportedServices'), acl: { resource: 'mesh', access: 'read' } },
+    { method: 'GET', path: '/v1/agent/metrics', handler: h.metrics, acl: { resource: 'agent', access: 'read', name: () => agentName } },
   ];
 }
