@@ -10,6 +10,14 @@ import { servicesDeregisterCommand } from './commands/services/deregister.js';
 import { servicesRegisterCommand } from './commands/services/register.js';
 import { servicesExportCommand } from './commands/services/export.js';
 import { configWriteCommand } from './commands/config/write.js';
+import { peeringEstablishCommand, peeringGenerateTokenCommand } from './commands/peering/token.js';
+import {
+  peeringDeleteCommand,
+  peeringExportedServicesCommand,
+  peeringListCommand,
+  peeringReadCommand,
+  servicesExportedServicesCommand,
+} from './commands/peering/read.js';
 import { configDeleteCommand, configListCommand, configReadCommand } from './commands/config/read.js';
 
 export const COMMANDS: readonly Command[] = [
@@ -23,6 +31,13 @@ export const COMMANDS: readonly Command[] = [
   configReadCommand,
   configListCommand,
   configDeleteCommand,
+  peeringGenerateTokenCommand,
+  peeringEstablishCommand,
+  peeringListCommand,
+  peeringReadCommand,
+  peeringDeleteCommand,
+  peeringExportedServicesCommand,
+  servicesExportedServicesCommand,
 ];
 
 const GLOBAL_FLAGS: Record<string, FlagSpec> = {
@@ -96,7 +111,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
   const format = (parsed.values.format as string | undefined) ?? 'pretty';
   if (format !== 'pretty' && format !== 'json') {
-    io.err(`Error: invalid --format "${format}": expected pretty or json`);
+    io.err('Invalid format, valid formats are {json|pretty}');
     return 2;
   }
   const ctx: CommandContext = {

@@ -111,9 +111,50 @@ export class IsthmusClient {
     return this.request('GET', `/v1/config/${encodeURIComponent(kind)}`);
   }
 
+  peeringGenerateToken(req: { PeerName: string; Meta?: Record<string, string>; ServerExternalAddresses?: string[] }): Promise<{ PeeringToken: string }> {
+    return this.request('POST', '/v1/peering/token', { body: req });
+  }
+
+  peeringEstablish(req: { PeerName: string; PeeringToken: string; Meta?: Record<string, string> }): Promise<void> {
+    return this.request('POST', '/v1/peering/establish', { body: req });
+  }
+
+  peeringRead(name: string): Promise<Peering> {
+    return this.request('GET', `/v1/peering/${encodeURIComponent(name)}`);
+  }
+
+  peeringList(): Promise<Peering[]> {
+    return this.request('GET', '/v1/peerings');
+  }
+
+  peeringDelete(name: string): Promise<void> {
+    return this.request('DELETE', `/v1/peering/${encodeURIComponent(name)}`);
+  }
+
+  exportedServices(): Promise<{ Service: string; Consumers: { Peers?: string[]; Partitions?: string[] } }[]> {
+    return this.request('GET', '/v1/exported-services');
+  }
+
   configDelete(kind: string, name: string): Promise<void> {
     return this.request('DELETE', `/v1/config/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`);
   }
 }
 
 export type ConfigEntry = Record<string, unknown> & { Kind: string; Name: string; ModifyIndex?: number };
+
+export interface Peering {
+  ID: string;
+  Name: string;
+  State: string;
+  Partition?: string;
+  DeletedAt?: string;
+  Meta?: Record<string, string>;
+  PeerID?: string;
+  PeerCAPems?: string[];
+  PeerServerName?: string;
+  PeerServerAddresses?: string[];
+  StreamStatus: { ImportedServices: string[] | null; ExportedServices: string[] | null; LastHeartbeat: string | null; LastReceive: string | null; LastSend: string | null };
+  CreateIndex: number;
+  ModifyIndex: number;
+  Remote: { Partition: string; Datacenter: string };
+}
