@@ -126,7 +126,9 @@ export function parseJsonText(text: string): unknown {
     return JSON.parse(text) as unknown;
   } catch (err) {
     const detail = (err as Error).message;
-    if (/end of (json )?(data|input)/i.test(detail)) throw new DecodeError('unexpected EOF');
+    const pos = /at position (\d+)/.exec(detail);
+    const atEnd = pos !== null && Number(pos[1]) >= text.trimEnd().length;
+    if (atEnd || /end of (json )?(data|input)/i.test(detail)) throw new DecodeError('unexpected EOF');
     throw new DecodeError(`invalid character: ${detail}`);
   }
 }
