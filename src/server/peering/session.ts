@@ -38,7 +38,7 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 120_000;
 /** The effective per-message cap across a peering (spec §4.8). */
 export const MAX_STREAM_MESSAGE_BYTES = 8 * 1024 * 1024;
 /** Batches bursts of catalog writes into one export pass. */
-const EXPORT_DEBOUNCE_MS = 20;
+const EXPORT_DEBOUNCE_MS = 5;
 
 export type MessageInit = MessageInitShape<typeof ReplicationMessageSchema>;
 
