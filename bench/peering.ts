@@ -103,8 +103,11 @@ export async function benchPeering(opts: { services: number; perService: number;
     await Promise.all(regs);
     const t0 = performance.now();
     await call(A, 'PUT', '/v1/config', { Kind: 'exported-services', Name: 'default', Services: [{ Name: '*', Consumers: [{ Peer: 'b0' }] }] });
-    await waitUntil(async () => ((await (await call(B, 'GET', '/v1/health/state/any?peer=a0')).json()) as unknown[]).length >= total, 600_000, 'bulk replication');
+    // Each service's instances arrive in one transaction, so all names present = all instances present.
+    await waitUntil(async () => Object.keys((await (await call(B, 'GET', '/v1/catalog/services?peer=a0')).json()) as object).length >= opts.services, 600_000, 'bulk replication');
     const secs = (performance.now() - t0) / 1000;
+    const seen = ((await (await call(B, 'GET', '/v1/health/state/any?peer=a0')).json()) as unknown[]).length;
+    if (seen !== total) throw new Error(`bench: expected ${total} imported instances, found ${seen}`);
     const perSec = total / secs;
     // Bound: the same number of ExportedService messages over one bare gRPC stream, each acked.
     const msgs = Array.from({ length: opts.services }, (_, s) => payload(opts.perService, `svc-${s}`));

@@ -215,6 +215,25 @@ describe('peering two clusters', () => {
     assert.equal(metrics.stderr.trim(), 'Invalid format, valid formats are {json|pretty}');
   });
 
+  it('shows FAILING when heartbeats stop (a frozen acceptor), and ACTIVE again when they resume', async () => {
+    A.proc.kill('SIGSTOP');
+    try {
+      await waitFor(stateIs(B, 'east', 'FAILING'), 'B FAILING after the heartbeat timeout', 15_000);
+    } finally {
+      A.proc.kill('SIGCONT');
+    }
+    await waitFor(stateIs(B, 'east', 'ACTIVE'), 'B ACTIVE again', 30_000);
+    await waitFor(stateIs(A, 'west', 'ACTIVE'), 'A ACTIVE again', 30_000);
+  });
+
+  it('keeps a connected stream when a new token is generated for the same name', async () => {
+    const r = await call(A, 'POST', '/v1/peering/token', { PeerName: 'west' });
+    assert.equal(r.status, 200);
+    await new Promise((res) => setTimeout(res, 1500));
+    assert.equal(((await peering(A, 'west')) as Obj).State, 'ACTIVE');
+    assert.equal(((await peering(B, 'east')) as Obj).State, 'ACTIVE');
+  });
+
   it('exposes the healthy gauge and exported-services count as Prometheus metrics', async () => {
     const text = (await call(A, 'GET', '/v1/agent/metrics?format=prometheus')).text;
     assert.match(text, /consul_peering_healthy\{peer_name="west",peer_id="[0-9a-f-]+"\} 1/);
@@ -228,5 +247,13 @@ describe('peering two clusters', () => {
     await waitFor(async () => ((await imported(B, 'web')).length === 0 ? true : undefined), 'imports removed');
     await waitFor(async () => ((await call(A, 'GET', '/v1/peering/west')).status === 404 ? true : undefined), 'A record gone');
     assert.equal((await call(A, 'GET', '/v1/peering/west')).text, 'Peering not found for "west"');
+  });
+
+  it('re-establishes a TERMINATED peering with a new token', async () => {
+    const token = ((await call(A, 'POST', '/v1/peering/token', { PeerName: 'west' })).json() as Obj).PeeringToken as string;
+    assert.equal((await call(B, 'POST', '/v1/peering/establish', { PeerName: 'east', PeeringToken: token })).status, 200);
+    await waitFor(stateIs(A, 'west', 'ACTIVE'), 'A ACTIVE again');
+    await waitFor(stateIs(B, 'east', 'ACTIVE'), 'B ACTIVE again');
+    await waitFor(async () => ((await imported(B, 'web')).length === 1 ? true : undefined), 'web imported again');
   });
 });

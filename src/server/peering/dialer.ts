@@ -102,6 +102,12 @@ export class DialManager {
       });
       const onAbort = (): void => session.end({ error: 'dialer stopped' });
       signal.addEventListener('abort', onAbort, { once: true });
+      // When the session ends on its own (heartbeat timeout, Terminated), stop waiting on the stream:
+      // at once after an error, after a short drain otherwise so the peer still receives Terminated.
+      void session.done.then((end) => {
+        const t = setTimeout(() => conn?.cancel(), end.error ? 0 : 1000);
+        t.unref();
+      });
       try {
         conn = this.#connect(address, { caPems: rec.PeerCAPems, serverName: rec.PeerServerName });
         if (!this.#registry.add(session)) throw Object.assign(new Error('there is an active stream for the given PeerID'), { grpcCode: 'FAILED_PRECONDITION' });

@@ -1,13 +1,13 @@
 // One peer stream, either side (spec §4.4–§4.8): subscriptions, nonces, ACK/NACK, heartbeats,
 // exporting what the peer subscribed to and applying what it sends. Transport-agnostic.
 import { createHash } from 'node:crypto';
-import { create, toBinary, type MessageInitShape } from '@bufbuild/protobuf';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { anyPack, anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
 import {
   ExportedServiceListSchema,
   ExportedServiceSchema,
   Operation,
-  ReplicationMessageSchema,
+  type ReplicationMessageSchema,
   type ReplicationMessage,
   type ReplicationMessage_Request,
   type ReplicationMessage_Response,
@@ -16,6 +16,7 @@ import { PeeringServerAddressesSchema, PeeringTrustBundleSchema } from '../../ge
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
 import type { CatalogService } from '../catalog/service.js';
+import { topics } from '../catalog/keys.js';
 import { exportedNamesFor, exportedServicePayload, type ExportedServiceRule } from './exports.js';
 import {
   formatNonce,
@@ -105,6 +106,8 @@ export class PeerSession {
   readonly #transport: SessionTransport;
   readonly #subscribed = new Set<string>();
   readonly #sentHash = new Map<string, string>();
+  /** Per exported service, the catalog index its last payload was built at (skip unchanged ones). */
+  readonly #builtAt = new Map<string, number>();
   readonly #abort = new AbortController();
   #nonce = 0;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -296,6 +299,10 @@ export class PeerSession {
       if (this.#subscribed.has(URL_EXPORTED_SERVICE)) {
         const current = new Set(names);
         for (const name of names) {
+          // Only services whose catalog topic moved since the last pass are rebuilt.
+          const idx = this.#d.hub.index([topics.service('', name)]);
+          if (this.#builtAt.get(name) === idx && this.#sentHash.has(`${URL_EXPORTED_SERVICE}|${name}`)) continue;
+          this.#builtAt.set(name, idx);
           this.#offer(URL_EXPORTED_SERVICE, name, anyPack(ExportedServiceSchema, create(ExportedServiceSchema, { Nodes: exportedServicePayload(reader, name) })));
         }
         // A service no longer exported: send it empty once so the peer drops its instances now.
@@ -304,6 +311,7 @@ export class PeerSession {
           if (url === URL_EXPORTED_SERVICE && !current.has(name)) {
             this.#offer(URL_EXPORTED_SERVICE, name, anyPack(ExportedServiceSchema, create(ExportedServiceSchema, { Nodes: [] })));
             this.#sentHash.delete(key);
+            this.#builtAt.delete(name);
           }
         }
       }
@@ -330,7 +338,8 @@ export class PeerSession {
     const hash = sha(resource.value);
     if (this.#sentHash.get(key) === hash) return;
     const msg: MessageInit = { Payload: { case: 'response', value: { Nonce: formatNonce(this.#nonce + 1), ResourceURL: url, ResourceID: id, Resource: resource, operation: Operation.UPSERT } } };
-    const size = toBinary(ReplicationMessageSchema, create(ReplicationMessageSchema, msg)).length;
+    // The payload dominates; the envelope (nonce, URL, ID, tags) adds a few hundred bytes at most.
+    const size = resource.value.length + url.length * 2 + id.length + 64;
     if (size > this.#o.maxMessageBytes) {
       const message = `cannot replicate "${id}" to peer "${this.#peerName}": the message is ${size} bytes, over the ${this.#o.maxMessageBytes}-byte limit per message; split the service or export fewer instances`;
       this.#d.log.error('exported resource too large for the peer stream', { peer: this.#peerName, url, id, bytes: size, limit: this.#o.maxMessageBytes });
