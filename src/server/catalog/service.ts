@@ -99,8 +99,8 @@ export class CatalogService {
         const existing = r.service(ks, reg.nodeName, svc.ID);
         put(catalogKeys.service(ks, reg.nodeName, svc.ID), svc, existing);
         const named = new Set(reg.checks.map((c) => c.CheckID));
-        for (const c of r.checksOfNode(ks, reg.nodeName)) {
-          if (c.value.ServiceID !== svc.ID || named.has(c.value.CheckID)) continue;
+        for (const c of r.checksOfInstance(ks, reg.nodeName, svc.ID)) {
+          if (named.has(c.value.CheckID)) continue;
           if (options.replaceServiceChecks) {
             ops.push({ type: 'delete', key: catalogKeys.check(ks, reg.nodeName, c.value.CheckID) });
           } else if (c.value.ServiceName !== svc.Service || !sameJson(c.value.ServiceTags, svc.Tags)) {
@@ -130,9 +130,7 @@ export class CatalogService {
         if (r.node(ks, d.node)) del(catalogKeys.node(ks, d.node));
       }
       if (d.serviceId && r.service(ks, d.node, d.serviceId)) {
-        for (const c of r.checksOfNode(ks, d.node)) {
-          if (c.value.ServiceID === d.serviceId) del(catalogKeys.check(ks, d.node, c.value.CheckID));
-        }
+        for (const c of r.checksOfInstance(ks, d.node, d.serviceId)) del(catalogKeys.check(ks, d.node, c.value.CheckID));
         del(catalogKeys.service(ks, d.node, d.serviceId));
       }
       if (d.checkId && r.check(ks, d.node, d.checkId)) del(catalogKeys.check(ks, d.node, d.checkId));
@@ -157,9 +155,7 @@ export class CatalogService {
       for (const { node, service } of r.serviceInstances(peer, name)) {
         const k = `${node.value.Node}\0${service.value.ID}`;
         if (wanted.has(k)) continue;
-        for (const c of r.checksOfNode(peer, node.value.Node)) {
-          if (c.value.ServiceID === service.value.ID) ops.push({ type: 'delete', key: catalogKeys.check(peer, node.value.Node, c.value.CheckID) });
-        }
+        for (const c of r.checksOfInstance(peer, node.value.Node, service.value.ID)) ops.push({ type: 'delete', key: catalogKeys.check(peer, node.value.Node, c.value.CheckID) });
         ops.push({ type: 'delete', key: catalogKeys.service(peer, node.value.Node, service.value.ID) });
         touchedNodes.add(node.value.Node);
       }
@@ -168,8 +164,8 @@ export class CatalogService {
         put(catalogKeys.node(peer, nodeName), { ...inst.node, PeerName: peer }, r.node(peer, nodeName));
         put(catalogKeys.service(peer, nodeName, inst.service.ID), { ...inst.service, Node: nodeName, PeerName: peer }, r.service(peer, nodeName, inst.service.ID));
         const keep = new Set(inst.checks.map((c) => c.CheckID));
-        for (const c of r.checksOfNode(peer, nodeName)) {
-          if (c.value.ServiceID === inst.service.ID && !keep.has(c.value.CheckID)) ops.push({ type: 'delete', key: catalogKeys.check(peer, nodeName, c.value.CheckID) });
+        for (const c of r.checksOfInstance(peer, nodeName, inst.service.ID)) {
+          if (!keep.has(c.value.CheckID)) ops.push({ type: 'delete', key: catalogKeys.check(peer, nodeName, c.value.CheckID) });
         }
         for (const c of inst.checks) put(catalogKeys.check(peer, nodeName, c.CheckID), { ...c, Node: nodeName, PeerName: peer }, r.check(peer, nodeName, c.CheckID));
       }
@@ -192,7 +188,7 @@ export class CatalogService {
 
   /** Imported service names of a peer (for pruning against an ExportedServiceList). */
   importedServiceNames(peer: Keyspace): string[] {
-    return [...this.#state.serviceTags(peer).keys()];
+    return this.#state.serviceNames(peer);
   }
 
   /**

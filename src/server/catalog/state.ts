@@ -8,6 +8,12 @@ class KeyspaceState {
   readonly checks = new Map<string, Map<string, Indexed<CheckRecord>>>();
   /** service name → "node\0id" → instance */
   readonly byName = new Map<string, Map<string, Indexed<ServiceRecord>>>();
+  /** "node\0serviceID" → checks of that instance ("node\0" holds node-level checks). */
+  readonly checksByInstance = new Map<string, Map<string, Indexed<CheckRecord>>>();
+}
+
+function instanceKey(node: string, serviceId: string): string {
+  return `${node}\0${serviceId}`;
 }
 
 function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, V> {
@@ -36,9 +42,13 @@ export interface CatalogReader {
   servicesOfNode(ks: Keyspace, node: string): Indexed<ServiceRecord>[];
   service(ks: Keyspace, node: string, id: string): Indexed<ServiceRecord> | undefined;
   serviceTags(ks: Keyspace, nodeMeta?: Record<string, string>): Map<string, string[]>;
+  /** Names of services with at least one instance (unsorted, cheap). */
+  serviceNames(ks: Keyspace): string[];
   serviceInstances(ks: Keyspace, name: string, q?: ServiceQuery): { node: Indexed<NodeRecord>; service: Indexed<ServiceRecord> }[];
   healthService(ks: Keyspace, name: string, q?: ServiceQuery & { passingOnly?: boolean }): HealthEntry[];
   checksOfNode(ks: Keyspace, node: string): Indexed<CheckRecord>[];
+  /** Checks of one service instance (serviceId '' = the node-level checks), unsorted. */
+  checksOfInstance(ks: Keyspace, node: string, serviceId: string): Indexed<CheckRecord>[];
   check(ks: Keyspace, node: string, id: string): Indexed<CheckRecord> | undefined;
   checksOfService(ks: Keyspace, name: string, nodeMeta?: Record<string, string>): Indexed<CheckRecord>[];
   checksInState(ks: Keyspace, state: CheckStatus | 'any', nodeMeta?: Record<string, string>): Indexed<CheckRecord>[];
@@ -98,9 +108,12 @@ export class CatalogState implements CatalogReader {
       return touched;
     }
     const checks = inner(s.checks, k.node);
-    const created = createIndex ?? checks.get(k.id)?.createIndex ?? modifyIndex;
+    const old = checks.get(k.id);
+    const created = createIndex ?? old?.createIndex ?? modifyIndex;
     const rec = { value: JSON.parse(value) as CheckRecord, createIndex: created, modifyIndex };
     checks.set(k.id, rec);
+    if (old && old.value.ServiceID !== rec.value.ServiceID) s.checksByInstance.get(instanceKey(k.node, old.value.ServiceID))?.delete(k.id);
+    inner(s.checksByInstance, instanceKey(k.node, rec.value.ServiceID)).set(k.id, rec);
     return this.#checkTopics(s, k.ks, rec.value);
   }
 
@@ -131,6 +144,10 @@ export class CatalogState implements CatalogReader {
     if (!checks || !old) return [];
     checks.delete(k.id);
     if (checks.size === 0) s.checks.delete(k.node);
+    const ik = instanceKey(k.node, old.value.ServiceID);
+    const byInst = s.checksByInstance.get(ik);
+    byInst?.delete(k.id);
+    if (byInst?.size === 0) s.checksByInstance.delete(ik);
     return this.#checkTopics(s, k.ks, old.value);
   }
 
@@ -190,6 +207,10 @@ export class CatalogState implements CatalogReader {
     return out;
   }
 
+  serviceNames(ks: Keyspace): string[] {
+    return [...(this.#space(ks)?.byName.keys() ?? [])];
+  }
+
   serviceInstances(ks: Keyspace, name: string, q: ServiceQuery = {}): { node: Indexed<NodeRecord>; service: Indexed<ServiceRecord> }[] {
     const s = this.#space(ks);
     const instances = s?.byName.get(name);
@@ -209,10 +230,10 @@ export class CatalogState implements CatalogReader {
     if (!s) return [];
     const out: HealthEntry[] = [];
     for (const { node, service } of this.serviceInstances(ks, name, q)) {
-      const checks: Indexed<CheckRecord>[] = [];
-      for (const c of s.checks.get(node.value.Node)?.values() ?? []) {
-        if (c.value.ServiceID === '' || c.value.ServiceID === service.value.ID) checks.push(c);
-      }
+      const checks: Indexed<CheckRecord>[] = [
+        ...(s.checksByInstance.get(instanceKey(node.value.Node, ''))?.values() ?? []),
+        ...(s.checksByInstance.get(instanceKey(node.value.Node, service.value.ID))?.values() ?? []),
+      ];
       if (q.passingOnly && checks.some((c) => c.value.Status !== 'passing')) continue;
       out.push({ node, service, checks: sortChecks(checks) });
     }
@@ -221,6 +242,10 @@ export class CatalogState implements CatalogReader {
 
   checksOfNode(ks: Keyspace, node: string): Indexed<CheckRecord>[] {
     return sortChecks([...(this.#space(ks)?.checks.get(node)?.values() ?? [])]);
+  }
+
+  checksOfInstance(ks: Keyspace, node: string, serviceId: string): Indexed<CheckRecord>[] {
+    return [...(this.#space(ks)?.checksByInstance.get(instanceKey(node, serviceId))?.values() ?? [])];
   }
 
   check(ks: Keyspace, node: string, id: string): Indexed<CheckRecord> | undefined {
@@ -232,7 +257,7 @@ export class CatalogState implements CatalogReader {
     if (!s) return [];
     const out: Indexed<CheckRecord>[] = [];
     for (const { node, service } of this.serviceInstances(ks, name, nodeMeta ? { nodeMeta } : {})) {
-      for (const c of s.checks.get(node.value.Node)?.values() ?? []) if (c.value.ServiceID === service.value.ID) out.push(c);
+      out.push(...(s.checksByInstance.get(instanceKey(node.value.Node, service.value.ID))?.values() ?? []));
     }
     return sortChecks(out);
   }

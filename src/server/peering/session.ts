@@ -294,7 +294,7 @@ export class PeerSession {
   #exportOnce(): void {
     const reader = this.#d.catalog.reader;
     if (this.#subscribed.has(URL_EXPORTED_SERVICE) || this.#subscribed.has(URL_EXPORTED_SERVICE_LIST)) {
-      const names = exportedNamesFor(this.#d.exports.rules(), this.#peerName, [...reader.serviceTags('').keys()]);
+      const names = exportedNamesFor(this.#d.exports.rules(), this.#peerName, reader.serviceNames(''));
       const prevList = this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`);
       if (this.#subscribed.has(URL_EXPORTED_SERVICE)) {
         const current = new Set(names);
