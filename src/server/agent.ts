@@ -21,6 +21,7 @@ import { topics } from './catalog/keys.js';
 import { CatalogService } from './catalog/service.js';
 import type { AgentConfig } from './config/schema.js';
 import { configHandlers } from './config-entries/http.js';
+import { connectHandlers } from './connect/http.js';
 import { configTopics, ConfigEntryService } from './config-entries/service.js';
 import { serviceDefinition } from './grpc/codec.js';
 import { connectPeer, exchangeSecret } from './grpc/peer-client.js';
@@ -133,6 +134,7 @@ export class Agent {
       exports: {
         rules: exportRules,
         trustBundle: () => ({ TrustDomain: ca.trustDomain, RootPEMs: ca.rootPems() }),
+        datacenter: config.datacenter,
         serverAddresses,
         topics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services'), CA_ROOTS_TOPIC],
       },
@@ -166,6 +168,7 @@ export class Agent {
         ca: caHandlers({ ca, blocking, isMeshGateway: (name) => catalog.reader.serviceInstances('', name).some((i) => i.service.value.Kind === 'mesh-gateway') }),
         intentions: intentionHandlers({ intentions, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         peering: peeringHandlers({ peering, blocking, catalog: catalog.reader, exportRules, enabled: config.peering.enabled }),
+        connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
       },
       config.nodeName,

@@ -7,6 +7,7 @@ import { buildCheck, buildServiceCheck, validateAgentCheck, type AgentCheckInput
 import type { CheckRunner } from '../health-checks/runner.js';
 import type { AgentServiceInput } from './schema.js';
 import { validateAgentService } from './validate.js';
+import { normalizeProxy, sidecarFor } from './sidecar.js';
 
 export interface AgentIdentity {
   nodeName: string;
@@ -86,12 +87,32 @@ export class AgentLocalService {
     });
   }
 
+  /** Registers a service, and the sidecar its `Connect.SidecarService` block describes. */
   async registerService(input: AgentServiceInput, options: { replaceExistingChecks?: boolean } = {}): Promise<void> {
     validateAgentService(input);
+    if (input.Connect?.SidecarService !== undefined) {
+      const used = new Map(this.services().filter((s) => s.value.Kind === 'connect-proxy').map((s) => [s.value.ID, s.value.Port] as [string, number]));
+      const sidecar = sidecarFor(input, { usedPorts: used });
+      try {
+        validateAgentService(sidecar);
+      } catch (err) {
+        throw new IsthmusError('INVALID_ARGUMENT', `Invalid SidecarService: ${(err as Error).message}`, { cause: err });
+      }
+      const { SidecarService: _drop, ...connect } = input.Connect;
+      await this.#registerOne({ ...input, Connect: connect }, options);
+      await this.#registerOne(sidecar, options);
+      return;
+    }
+    await this.#registerOne(input, options);
+  }
+
+  async #registerOne(input: AgentServiceInput, options: { replaceExistingChecks?: boolean }): Promise<void> {
     const node = this.#identity.nodeName;
     const service: ServiceRecord = normalizeService(input as Record<string, unknown>, node);
     service.Service = input.Name as string;
     service.ID = input.ID || service.Service;
+    if (input.Proxy) service.Proxy = normalizeProxy(input.Proxy) as Record<string, unknown>;
+    if (input.Connect && Object.keys(input.Connect).length === 0) delete service.Connect;
     const inputs: AgentCheckInput[] = [...(input.Check ? [input.Check] : []), ...(input.Checks ?? [])];
     const reader = this.#catalog.reader;
     const checks = inputs.map((c, i) => {
@@ -112,9 +133,15 @@ export class AgentLocalService {
     this.#reconcile();
   }
 
+  /** Removes a service, and the sidecar registered for it. */
   async deregisterService(id: string): Promise<void> {
-    if (!this.#catalog.reader.service('', this.#identity.nodeName, id)) throw unknownService(id);
-    await this.#catalog.deregister({ node: this.#identity.nodeName, serviceId: id });
+    const node = this.#identity.nodeName;
+    if (!this.#catalog.reader.service('', node, id)) throw unknownService(id);
+    await this.#catalog.deregister({ node, serviceId: id });
+    const sidecar = this.#catalog.reader.service('', node, `${id}-sidecar-proxy`)?.value;
+    if (sidecar && (sidecar.Proxy as { DestinationServiceID?: string } | undefined)?.DestinationServiceID === id) {
+      await this.#catalog.deregister({ node, serviceId: sidecar.ID });
+    }
     this.#reconcile();
   }
 

@@ -3,6 +3,7 @@ import { invalid } from '../../lib/errors.js';
 import { isUnspecifiedAddress } from '../catalog/validate.js';
 import { validateAgentCheck } from '../health-checks/definition.js';
 import type { AgentServiceInput } from './schema.js';
+import { validateProxy } from './sidecar.js';
 
 const META_MAX_PAIRS = 64;
 const META_KEY_MAX = 128;
@@ -41,9 +42,9 @@ export function validateAgentService(s: AgentServiceInput): void {
   validateServiceMeta(s.Meta ?? {});
   const kind = s.Kind ?? '';
   if (!SERVICE_KINDS.includes(kind)) throw invalid(`Validation failed: invalid service kind: "${kind}"`);
-  if (s.Connect && (s.Connect as { SidecarService?: unknown }).SidecarService !== undefined) {
-    throw invalid('Invalid SidecarService: sidecar registration is not supported by this server version');
-  }
+  if (s.Connect?.Native && s.Proxy && kind === '') throw invalid('A Proxy cannot also be Connect Native, only typical services');
+  if (s.Connect?.Native && !(s.Port ?? 0) && !s.SocketPath) throw invalid('Port or SocketPath must be set for a Connect native service.');
+  if (kind !== '' || s.Proxy) validateProxy(kind, s.Port ?? 0, s.Proxy);
   if ((s.Port ?? 0) < 0 || (s.Port ?? 0) > 65535) throw invalid(`Validation failed: invalid port ${s.Port ?? 0}`);
   for (const c of [...(s.Check ? [s.Check] : []), ...(s.Checks ?? [])]) validateAgentCheck(c);
 }

@@ -32,6 +32,7 @@ export interface RouteHandlers {
   ca: Record<string, Handler>;
   intentions: Record<string, Handler>;
   peering: Record<string, Handler>;
+  connect: Record<string, Handler>;
   metrics: Handler;
 }
 
@@ -137,6 +138,10 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'GET', path: '/v1/peerings', handler: pr('list'), acl: PEERING_READ },
     { method: 'GET', path: '/v1/exported-services', handler: pr('exportedServices'), acl: { resource: 'mesh', access: 'read' } },
     { method: 'GET', path: '/v1/internal/ui/exported-services', handler: pr('uiExportedServices'), acl: { resource: 'mesh', access: 'read' } },
+    // connect data plane
+    { method: 'POST', path: '/v1/agent/connect/authorize', handler: pick(h.connect, 'authorize'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/internal/peering/trust-bundles', handler: pick(h.connect, 'trustBundles'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/health/connect/:name', handler: pick(h.connect, 'healthConnect'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
     { method: 'GET', path: '/v1/agent/metrics', handler: h.metrics, acl: { resource: 'agent', access: 'read', name: () => agentName } },
   ];
 }

@@ -23,6 +23,8 @@ export interface WireNode {
 }
 export interface WireService {
   Kind: string;
+  Proxy?: { DestinationServiceName: string; DestinationServiceID: string };
+  Connect?: { PeerMeta: { SNI: string[]; SpiffeID: string[]; Protocol: string } };
   ID: string;
   Service: string;
   Tags: string[];
@@ -122,4 +124,56 @@ export function exportedServicePayload(reader: CatalogReader, name: string): Wir
     .healthService('', name)
     .filter((e) => e.service.value.Kind === '' && !e.service.value.Service.endsWith('-sidecar-proxy'))
     .map(toWire);
+}
+
+/** Local mesh gateways (any service of kind mesh-gateway), healthy or not. */
+export function meshGateways(reader: CatalogReader): HealthEntry[] {
+  return reader.serviceNames('').flatMap((n) => reader.healthService('', n)).filter((e) => e.service.value.Kind === 'mesh-gateway');
+}
+
+/** Does a service have connect-capable instances (a sidecar proxy or connect-native)? */
+export function isConnectCapable(reader: CatalogReader, name: string): boolean {
+  const proxies = reader.serviceInstances('', `${name}-sidecar-proxy`).some((i) => i.service.value.Kind === 'connect-proxy' && (i.service.value.Proxy as { DestinationServiceName?: string } | undefined)?.DestinationServiceName === name);
+  return proxies || reader.serviceInstances('', name).some((i) => (i.service.value.Connect as { Native?: boolean } | undefined)?.Native === true);
+}
+
+/** The peered SNI a dialing proxy uses to reach an exported service through our gateways (§10.1). */
+export function peeredSni(service: string, peerName: string, trustDomain: string): string {
+  return `${service}.default.default.${peerName}.external.${trustDomain}`;
+}
+
+/**
+ * The synthetic `<name>-sidecar-proxy` instances sent for a connect-capable export (§6.1): one per
+ * local mesh gateway, at the gateway's WAN address, with PeerMeta telling the importer which SNI
+ * to send and which SPIFFE IDs to accept.
+ */
+export function syntheticProxyPayload(gateways: HealthEntry[], name: string, o: { peerName: string; trustDomain: string; datacenter: string }): WireCheckServiceNode[] {
+  const proxyName = `${name}-sidecar-proxy`;
+  return gateways.map((g, i) => {
+    const gw = toWire(g);
+    const wan = g.service.value.TaggedAddresses.wan;
+    const address = wan?.Address || g.service.value.Address || g.node.value.Address;
+    const port = wan?.Port || g.service.value.Port;
+    const id = gateways.length === 1 ? proxyName : `${proxyName}-instance-${i}`;
+    return {
+      Node: gw.Node,
+      Service: {
+        ...gw.Service,
+        Kind: 'connect-proxy',
+        ID: id,
+        Service: proxyName,
+        Address: address,
+        Port: port,
+        Proxy: { DestinationServiceName: name, DestinationServiceID: gateways.length === 1 ? name : `${name}-instance-${i}` },
+        Connect: {
+          PeerMeta: {
+            SNI: [peeredSni(name, o.peerName, o.trustDomain)],
+            SpiffeID: [`spiffe://${o.trustDomain}/ns/default/dc/${o.datacenter}/svc/${name}`, `spiffe://${o.trustDomain}/gateway/mesh/dc/${o.datacenter}`],
+            Protocol: 'tcp',
+          },
+        },
+      },
+      Checks: gw.Checks.map((c) => ({ ...c, ServiceID: id, ServiceName: proxyName, CheckID: `${id}:overall-check` })),
+    };
+  });
 }

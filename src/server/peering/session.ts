@@ -17,7 +17,7 @@ import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
 import type { CatalogService } from '../catalog/service.js';
 import { topics } from '../catalog/keys.js';
-import { exportedNamesFor, exportedServicePayload, type ExportedServiceRule } from './exports.js';
+import { exportedNamesFor, exportedServicePayload, isConnectCapable, meshGateways, syntheticProxyPayload, type ExportedServiceRule } from './exports.js';
 import {
   formatNonce,
   fromWire,
@@ -54,6 +54,7 @@ export interface SessionTransport {
 export interface ExportSources {
   rules(): ExportedServiceRule[];
   trustBundle(): { TrustDomain: string; RootPEMs: string[] } | undefined;
+  datacenter: string;
   serverAddresses(): string[];
   /** Topics whose change may change an export. */
   topics: readonly string[];
@@ -298,12 +299,24 @@ export class PeerSession {
       const prevList = this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`);
       if (this.#subscribed.has(URL_EXPORTED_SERVICE)) {
         const current = new Set(names);
+        const gateways = meshGateways(reader);
+        const gwTopics = [...new Set(gateways.map((g) => topics.service('', g.service.value.Service)))];
+        const td = this.#d.exports.trustBundle()?.TrustDomain ?? '';
         for (const name of names) {
-          // Only services whose catalog topic moved since the last pass are rebuilt.
-          const idx = this.#d.hub.index([topics.service('', name)]);
-          if (this.#builtAt.get(name) === idx && this.#sentHash.has(`${URL_EXPORTED_SERVICE}|${name}`)) continue;
+          // Only services whose catalog topics moved since the last pass are rebuilt.
+          const idx = this.#d.hub.index([topics.service('', name), topics.service('', `${name}-sidecar-proxy`), ...gwTopics]);
+          if (this.#builtAt.get(name) === idx && this.#sentHash.has(`${URL_EXPORTED_SERVICE}|${name}`)) {
+            current.add(`${name}-sidecar-proxy`);
+            continue;
+          }
           this.#builtAt.set(name, idx);
           this.#offer(URL_EXPORTED_SERVICE, name, anyPack(ExportedServiceSchema, create(ExportedServiceSchema, { Nodes: exportedServicePayload(reader, name) })));
+          // Connect-capable exports also get synthetic sidecar proxies at our mesh gateways (§6.1).
+          if (gateways.length > 0 && isConnectCapable(reader, name)) {
+            const nodes = syntheticProxyPayload(gateways, name, { peerName: this.#peerName, trustDomain: td, datacenter: this.#d.exports.datacenter });
+            this.#offer(URL_EXPORTED_SERVICE, `${name}-sidecar-proxy`, anyPack(ExportedServiceSchema, create(ExportedServiceSchema, { Nodes: nodes })));
+            current.add(`${name}-sidecar-proxy`);
+          }
         }
         // A service no longer exported: send it empty once so the peer drops its instances now.
         for (const key of [...this.#sentHash.keys()]) {
