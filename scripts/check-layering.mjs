@@ -50,6 +50,7 @@ for (const file of files) {
     if (area(from) === 'lib' && area(rel) !== 'lib') bad('lib/ is domain-free and imports only lib/');
     if (area(from) === 'store' && !['lib', 'store'].includes(area(rel))) bad('store/ imports only lib/ and store/');
     if (area(from) === 'sdk' && area(rel) !== 'sdk') bad('sdk/ stands alone: no server, store or cli imports');
+    if (area(from) === 'proxy' && !['lib', 'sdk', 'proxy'].includes(area(rel))) bad('the data plane talks to servers only through sdk/');
     if (area(from) === 'server' && ['cli', 'sdk', 'main.ts'].includes(area(rel))) bad('server code never imports the CLI or SDK');
     if (area(from) === 'cli' && ['server', 'store'].includes(area(rel)) && from !== 'cli/commands/agent.ts') {
       bad('CLI commands talk to servers only through sdk/ (only `agent` starts one)');

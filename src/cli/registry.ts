@@ -10,6 +10,8 @@ import { servicesDeregisterCommand } from './commands/services/deregister.js';
 import { servicesRegisterCommand } from './commands/services/register.js';
 import { servicesExportCommand } from './commands/services/export.js';
 import { configWriteCommand } from './commands/config/write.js';
+import { connectGatewayCommand } from './commands/connect/gateway.js';
+import { connectProxyCommand } from './commands/connect/proxy.js';
 import { peeringEstablishCommand, peeringGenerateTokenCommand } from './commands/peering/token.js';
 import {
   peeringDeleteCommand,
@@ -38,6 +40,8 @@ export const COMMANDS: readonly Command[] = [
   peeringDeleteCommand,
   peeringExportedServicesCommand,
   servicesExportedServicesCommand,
+  connectProxyCommand,
+  connectGatewayCommand,
 ];
 
 const GLOBAL_FLAGS: Record<string, FlagSpec> = {

@@ -135,12 +135,75 @@ export class IsthmusClient {
     return this.request('GET', '/v1/exported-services');
   }
 
+  agentService(id: string): Promise<AgentService> {
+    return this.request('GET', `/v1/agent/service/${encodeURIComponent(id)}`);
+  }
+
+  leaf(service: string): Promise<{ CertPEM: string; PrivateKeyPEM: string; ServiceURI: string; ValidBefore: string }> {
+    return this.request('GET', `/v1/agent/connect/ca/leaf/${encodeURIComponent(service)}`);
+  }
+
+  roots(): Promise<{ ActiveRootID: string; TrustDomain: string; Roots: { ID: string; RootCert: string; IntermediateCerts: string[] | null }[] }> {
+    return this.request('GET', '/v1/agent/connect/ca/roots');
+  }
+
+  trustBundles(service: string): Promise<{ PeerName: string; TrustDomain: string; RootPEMs: string[] }[]> {
+    return this.request('GET', '/v1/internal/peering/trust-bundles', { query: { service } });
+  }
+
+  healthConnect(name: string, query: { peer?: string; passing?: boolean } = {}): Promise<HealthEntry[]> {
+    return this.request('GET', `/v1/health/connect/${encodeURIComponent(name)}`, { query });
+  }
+
+  healthService(name: string, query: { peer?: string; passing?: boolean } = {}): Promise<HealthEntry[]> {
+    return this.request('GET', `/v1/health/service/${encodeURIComponent(name)}`, { query });
+  }
+
+  authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string }> {
+    return this.request('POST', '/v1/agent/connect/authorize', { body: { Target: target, ClientCertURI: clientCertUri } });
+  }
+
+  self(): Promise<{ Config: { Datacenter: string; NodeName: string } }> {
+    return this.request('GET', '/v1/agent/self');
+  }
+
   configDelete(kind: string, name: string): Promise<void> {
     return this.request('DELETE', `/v1/config/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`);
   }
 }
 
 export type ConfigEntry = Record<string, unknown> & { Kind: string; Name: string; ModifyIndex?: number };
+
+export interface AgentService {
+  ID: string;
+  Service: string;
+  Kind?: string;
+  Address: string;
+  Port: number;
+  Proxy?: {
+    DestinationServiceName: string;
+    DestinationServiceID: string;
+    LocalServiceAddress?: string;
+    LocalServicePort?: number;
+    Upstreams?: { DestinationName: string; DestinationPeer?: string; DestinationType?: string; LocalBindAddress?: string; LocalBindPort?: number; MeshGateway?: { Mode?: string } }[];
+    MeshGateway?: { Mode?: string };
+  };
+}
+
+export interface HealthEntry {
+  Node: { Node: string; Address: string };
+  Service: {
+    ID: string;
+    Service: string;
+    Kind?: string;
+    Address: string;
+    Port?: number;
+    TaggedAddresses?: Record<string, { Address: string; Port: number }>;
+    Connect?: { PeerMeta?: { SNI: string[]; SpiffeID: string[]; Protocol: string } };
+    Proxy?: { DestinationServiceName?: string };
+  };
+  Checks: { Status: string }[];
+}
 
 export interface Peering {
   ID: string;

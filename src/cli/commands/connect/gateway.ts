@@ -1,0 +1,32 @@
+// `isthmus connect gateway --kind mesh --register …`: runs a mesh gateway.
+import { createLogger, type LogLevel } from '../../../lib/log.js';
+import { MeshGateway } from '../../../proxy/mesh-gateway/gateway.js';
+import { UsageError, type Command } from '../../command.js';
+import { untilSignal } from './run-until-signal.js';
+
+export const connectGatewayCommand: Command = {
+  path: ['connect', 'gateway'],
+  summary: 'Run a mesh gateway (routes mTLS traffic between peers by SNI)',
+  usage: 'isthmus connect gateway --kind mesh [--register] [--service NAME] --address HOST:PORT [--wan-address HOST:PORT]',
+  flags: {
+    kind: { type: 'string', doc: 'Gateway kind; only "mesh" is supported.' },
+    register: { type: 'boolean', doc: 'Register the gateway in the catalog (and deregister on exit).' },
+    service: { type: 'string', doc: 'Service name to register (default mesh-gateway).' },
+    address: { type: 'string', doc: 'LAN address to listen on, host:port (port 0 picks one).' },
+    'wan-address': { type: 'string', doc: 'Address peers reach this gateway at (default: the LAN address).' },
+    'log-level': { type: 'string', doc: 'trace, debug, info, warn or error.' },
+  },
+  async run({ flags }, ctx) {
+    if (flags.kind !== 'mesh') throw new UsageError('--kind must be "mesh" (the only gateway kind supported)');
+    const address = typeof flags.address === 'string' ? flags.address : '';
+    if (!/^.+:\d+$/.test(address)) throw new UsageError('--address HOST:PORT is required');
+    const wan = typeof flags['wan-address'] === 'string' ? flags['wan-address'] : '';
+    if (wan && !/^.+:\d+$/.test(wan)) throw new UsageError('--wan-address must be HOST:PORT');
+    const log = createLogger({ level: (flags['log-level'] as LogLevel | undefined) ?? 'info' }).child({ component: 'mesh-gateway' });
+    const gw = new MeshGateway({ client: ctx.client(), log }, { service: typeof flags.service === 'string' ? flags.service : 'mesh-gateway', address, wanAddress: wan, register: flags.register === true });
+    const bound = await gw.start();
+    ctx.out(`==> Mesh gateway running\n    Listening: ${bound.host}:${bound.port}`);
+    await untilSignal();
+    await gw.stop();
+  },
+};

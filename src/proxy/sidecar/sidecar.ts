@@ -1,0 +1,210 @@
+// The sidecar proxy: terminates inbound mTLS (local roots and every peer's bundle), authorizes the
+// caller's SPIFFE ID against intentions, forwards to the local app; opens one listener per upstream
+// and dials peered upstreams through the exporter's mesh gateways with the peer's SNI and roots.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '../../lib/log.js';
+import type { AgentService, IsthmusClient } from '../../sdk/client.js';
+import { chainEndsIn, splitPems, uriSans } from '../tls/identity.js';
+import { pipeBoth } from '../pipe.js';
+
+export const DEFAULT_REFRESH_MS = 5_000;
+
+interface Material {
+  certPem: string;
+  keyPem: string;
+  trustDomain: string;
+  localRoots: string[];
+  bundles: { PeerName: string; TrustDomain: string; RootPEMs: string[] }[];
+}
+
+type Upstream = NonNullable<NonNullable<AgentService['Proxy']>['Upstreams']>[number];
+
+function tdOf(uri: string): string {
+  return (/^spiffe:\/\/([^/]+)\//.exec(uri)?.[1] ?? '').toLowerCase();
+}
+
+export interface SidecarOptions {
+  /** ID of the service this proxy fronts; the proxy's own ID is `<id>-sidecar-proxy`. */
+  sidecarFor: string;
+  /** How often leaf, roots and peer bundles are re-read. @default DEFAULT_REFRESH_MS */
+  refreshMs?: number;
+  /** Address the inbound listener binds to. @default the proxy's registered address or 127.0.0.1 */
+  bind?: string;
+}
+
+export class SidecarProxy {
+  readonly #client: IsthmusClient;
+  readonly #log: Logger;
+  readonly #o: SidecarOptions;
+  #svc!: AgentService;
+  #m!: Material;
+  #inbound: tls.Server | undefined;
+  readonly #outbound: net.Server[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: { client: IsthmusClient; log: Logger }, options: SidecarOptions) {
+    this.#client = deps.client;
+    this.#log = deps.log;
+    this.#o = options;
+  }
+
+  get #destination(): string {
+    return this.#svc.Proxy?.DestinationServiceName ?? '';
+  }
+
+  async #load(): Promise<Material> {
+    const [leaf, roots, bundles] = await Promise.all([this.#client.leaf(this.#destination), this.#client.roots(), this.#client.trustBundles(this.#destination)]);
+    return { certPem: leaf.CertPEM, keyPem: leaf.PrivateKeyPEM, trustDomain: roots.TrustDomain.toLowerCase(), localRoots: roots.Roots.map((r) => r.RootCert), bundles };
+  }
+
+  #serverContext(): tls.SecureContextOptions {
+    return { cert: this.#m.certPem, key: this.#m.keyPem, ca: [...this.#m.localRoots, ...this.#m.bundles.flatMap((b) => b.RootPEMs)] };
+  }
+
+  /** Reads the registration and certificates, then listens: inbound on the proxy port, one per upstream. */
+  async start(): Promise<{ inbound: number; upstreams: Record<string, number> }> {
+    this.#svc = await this.#client.agentService(`${this.#o.sidecarFor}-sidecar-proxy`);
+    if (this.#svc.Kind !== 'connect-proxy' || !this.#svc.Proxy) throw new Error(`service "${this.#svc.ID}" is not a connect-proxy`);
+    this.#m = await this.#load();
+    this.#inbound = tls.createServer({ ...this.#serverContext(), requestCert: true, rejectUnauthorized: true }, (s) => void this.#onInbound(s));
+    // Health checks connect without TLS and hang up; real handshake failures are worth a warning.
+    this.#inbound.on('tlsClientError', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET' || /socket hang up/.test(err.message)) this.#log.debug('inbound connection closed before TLS', { reason: err.message });
+      else this.#log.warn('refused an inbound TLS client', { reason: err.message });
+    });
+    const bind = this.#o.bind ?? (this.#svc.Address || '127.0.0.1');
+    await new Promise<void>((r, j) => this.#inbound!.once('error', j).listen(this.#svc.Port, bind, () => r()));
+    const upstreams: Record<string, number> = {};
+    for (const u of this.#svc.Proxy.Upstreams ?? []) {
+      const server = net.createServer((s) => void this.#onOutbound(s, u));
+      await new Promise<void>((r, j) => server.once('error', j).listen(u.LocalBindPort ?? 0, u.LocalBindAddress || '127.0.0.1', () => r()));
+      this.#outbound.push(server);
+      upstreams[`${u.DestinationPeer ? `${u.DestinationPeer}/` : ''}${u.DestinationName}`] = (server.address() as net.AddressInfo).port;
+    }
+    this.#timer = setInterval(() => void this.#refresh(), this.#o.refreshMs ?? DEFAULT_REFRESH_MS);
+    this.#timer.unref();
+    return { inbound: (this.#inbound.address() as net.AddressInfo).port, upstreams };
+  }
+
+  /** New leaf, rotated roots, new peer bundles: new handshakes use them; open connections stay. */
+  async #refresh(): Promise<void> {
+    try {
+      const next = await this.#load();
+      if (next.certPem === this.#m.certPem && JSON.stringify(next.localRoots) === JSON.stringify(this.#m.localRoots) && JSON.stringify(next.bundles) === JSON.stringify(this.#m.bundles)) return;
+      this.#m = next;
+      this.#inbound?.setSecureContext(this.#serverContext());
+      this.#log.info('proxy certificates refreshed');
+    } catch (err) {
+      this.#log.warn('cannot refresh proxy certificates; keeping the current ones', { error: (err as Error).message });
+    }
+  }
+
+  async #onInbound(sock: tls.TLSSocket): Promise<void> {
+    sock.on('error', () => sock.destroy());
+    sock.pause();
+    const peer = sock.getPeerCertificate(true);
+    const uri = uriSans(peer.subjectaltname).find((u) => u.startsWith('spiffe://'));
+    if (!uri) return void sock.destroy();
+    // The chain must end in the roots of the trust domain the certificate claims.
+    const td = tdOf(uri);
+    const roots = td === this.#m.trustDomain ? this.#m.localRoots : (this.#m.bundles.find((b) => b.TrustDomain.toLowerCase() === td)?.RootPEMs ?? []);
+    if (roots.length === 0 || !chainEndsIn(peer, splitPems(roots))) {
+      this.#log.warn('refused a client whose certificate does not chain to its trust domain', { uri });
+      return void sock.destroy();
+    }
+    let auth: { Authorized: boolean; Reason: string };
+    try {
+      auth = await this.#client.authorize(this.#destination, uri);
+    } catch (err) {
+      this.#log.error('cannot authorize a connection; refusing it', { error: (err as Error).message });
+      return void sock.destroy();
+    }
+    if (!auth.Authorized) {
+      this.#log.info('connection denied by intentions', { source: uri, reason: auth.Reason });
+      return void sock.destroy();
+    }
+    const proxy = this.#svc.Proxy as NonNullable<AgentService['Proxy']>;
+    const app = net.connect({ host: proxy.LocalServiceAddress || '127.0.0.1', port: proxy.LocalServicePort ?? 0 });
+    app.once('connect', () => {
+      pipeBoth(sock, app);
+      sock.resume();
+    });
+    app.once('error', (err) => {
+      this.#log.warn('local application unreachable', { error: err.message });
+      sock.destroy();
+    });
+  }
+
+  /** Where an upstream connection goes, with the TLS name and identities to expect there. */
+  async #endpoint(u: Upstream): Promise<{ host: string; port: number; sni: string; spiffe: string[]; ca: string[] }> {
+    const mode = u.MeshGateway?.Mode || this.#svc.Proxy?.MeshGateway?.Mode || '';
+    if (u.DestinationPeer) {
+      const bundle = this.#m.bundles.find((b) => b.PeerName === u.DestinationPeer);
+      if (!bundle) throw new Error(`no trust bundle from peer "${u.DestinationPeer}" yet`);
+      const remote = (await this.#client.healthConnect(u.DestinationName, { peer: u.DestinationPeer, passing: true })).filter((e) => e.Service.Connect?.PeerMeta);
+      const pick = remote[Math.floor(Math.random() * remote.length)];
+      if (!pick) throw new Error(`no healthy instances of "${u.DestinationName}" imported from peer "${u.DestinationPeer}"`);
+      const meta = pick.Service.Connect?.PeerMeta as { SNI: string[]; SpiffeID: string[] };
+      let host = pick.Service.Address || pick.Node.Address;
+      let port = pick.Service.Port ?? 0;
+      if (mode === 'local') {
+        const gw = (await this.#client.healthService('mesh-gateway', { passing: true })).find((e) => e.Service.Kind === 'mesh-gateway');
+        if (!gw) throw new Error('mesh gateway mode "local" needs a local mesh gateway, and none is registered');
+        const lan = gw.Service.TaggedAddresses?.lan;
+        host = lan?.Address || gw.Service.Address || gw.Node.Address;
+        port = lan?.Port || gw.Service.Port || 0;
+      }
+      return { host, port, sni: meta.SNI[0] as string, spiffe: meta.SpiffeID, ca: bundle.RootPEMs };
+    }
+    const local = await this.#client.healthConnect(u.DestinationName, { passing: true });
+    const pick = local[Math.floor(Math.random() * local.length)];
+    if (!pick) throw new Error(`no healthy connect instances of "${u.DestinationName}"`);
+    const self = await this.#client.self();
+    const dc = self.Config.Datacenter;
+    return {
+      host: pick.Service.Address || pick.Node.Address,
+      port: pick.Service.Port ?? 0,
+      sni: `${u.DestinationName}.default.${dc}.internal.${this.#m.trustDomain}`,
+      spiffe: [`spiffe://${this.#m.trustDomain}/ns/default/dc/${dc}/svc/${u.DestinationName}`],
+      ca: this.#m.localRoots,
+    };
+  }
+
+  async #onOutbound(client: net.Socket, u: Upstream): Promise<void> {
+    client.pause();
+    client.on('error', () => client.destroy());
+    let ep;
+    try {
+      ep = await this.#endpoint(u);
+    } catch (err) {
+      this.#log.warn('upstream unavailable', { upstream: u.DestinationName, peer: u.DestinationPeer, reason: (err as Error).message });
+      return void client.destroy();
+    }
+    const up = tls.connect({
+      host: ep.host,
+      port: ep.port,
+      servername: ep.sni,
+      cert: this.#m.certPem,
+      key: this.#m.keyPem,
+      ca: ep.ca,
+      checkServerIdentity: (_host, cert) => {
+        const uris = uriSans(cert.subjectaltname);
+        return uris.some((x) => ep.spiffe.includes(x)) ? undefined : new Error(`server identity ${uris.join(',') || '(none)'} is not one of ${ep.spiffe.join(',')}`);
+      },
+    });
+    up.once('secureConnect', () => {
+      pipeBoth(client, up);
+      client.resume();
+    });
+    up.once('error', (err) => {
+      this.#log.warn('upstream connection failed', { upstream: u.DestinationName, peer: u.DestinationPeer, reason: err.message });
+      client.destroy();
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    await Promise.all([this.#inbound, ...this.#outbound].filter((s): s is net.Server => !!s).map((s) => new Promise<void>((r) => s.close(() => r()))));
+  }
+}
