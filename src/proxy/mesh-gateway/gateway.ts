@@ -101,6 +101,7 @@ export class MeshGateway {
     if (targets.length === 0) throw new Error(`no route for SNI "${sni}"`);
     const t = targets[Math.floor(Math.random() * targets.length)] as { host: string; port: number };
     const up = net.connect({ host: t.host, port: t.port });
+    this.#log.debug('routing a connection', { sni, to: `${t.host}:${t.port}`, route: routeSni(sni, this.#trustDomain).kind });
     up.once('connect', () => {
       up.write(hello);
       pipeBoth(sock, up);
