@@ -5,5 +5,6 @@ const code = await runCli(process.argv.slice(2), {
   out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
   err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
   env: process.env,
+  self: [process.execPath, process.argv[1] as string],
 });
 process.exitCode = code;

@@ -10,6 +10,8 @@ export interface CommandContext {
   out: (text: string) => void;
   err: (text: string) => void;
   env: Record<string, string | undefined>;
+  /** How to start this CLI again as a child process: [node, script]. */
+  self: string[];
 }
 
 export interface Command {

@@ -12,6 +12,7 @@ import { servicesExportCommand } from './commands/services/export.js';
 import { configWriteCommand } from './commands/config/write.js';
 import { connectGatewayCommand } from './commands/connect/gateway.js';
 import { connectProxyCommand } from './commands/connect/proxy.js';
+import { demoCommand } from './commands/demo.js';
 import { peeringEstablishCommand, peeringGenerateTokenCommand } from './commands/peering/token.js';
 import {
   peeringDeleteCommand,
@@ -42,6 +43,7 @@ export const COMMANDS: readonly Command[] = [
   servicesExportedServicesCommand,
   connectProxyCommand,
   connectGatewayCommand,
+  demoCommand,
 ];
 
 const GLOBAL_FLAGS: Record<string, FlagSpec> = {
@@ -73,6 +75,8 @@ export interface Io {
   out: (text: string) => void;
   err: (text: string) => void;
   env: Record<string, string | undefined>;
+  /** [node, script] to re-run this CLI (the demo starts its clusters this way). */
+  self?: string[];
 }
 
 /** Runs the CLI; returns the process exit code (0 ok, 1 API/runtime error, 2 usage error). */
@@ -128,6 +132,7 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
     out: io.out,
     err: io.err,
     env: io.env,
+    self: io.self ?? [],
   };
   try {
     const code = await cmd.run({ flags: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals }, ctx);
