@@ -6,9 +6,11 @@ import tls from 'node:tls';
 import type { Logger } from '../../lib/log.js';
 import type { AgentService, IsthmusClient } from '../../sdk/client.js';
 import { chainEndsIn, splitPems, uriSans } from '../tls/identity.js';
-import { pipeBoth } from '../pipe.js';
+import { pipeBoth, TtlCache } from '../pipe.js';
 
 export const DEFAULT_REFRESH_MS = 5_000;
+/** Endpoint lookups and authorization answers are reused this long (intention changes apply within it). */
+export const DECISION_TTL_MS = 1_000;
 
 interface Material {
   certPem: string;
@@ -42,6 +44,8 @@ export class SidecarProxy {
   #inbound: tls.Server | undefined;
   readonly #outbound: net.Server[] = [];
   #timer: NodeJS.Timeout | undefined;
+  readonly #authz = new TtlCache<{ Authorized: boolean; Reason: string }>(DECISION_TTL_MS);
+  readonly #endpoints = new TtlCache<{ host: string; port: number; sni: string; spiffe: string[]; ca: string[] }>(DECISION_TTL_MS);
 
   constructor(deps: { client: IsthmusClient; log: Logger }, options: SidecarOptions) {
     this.#client = deps.client;
@@ -115,7 +119,7 @@ export class SidecarProxy {
     }
     let auth: { Authorized: boolean; Reason: string };
     try {
-      auth = await this.#client.authorize(this.#destination, uri);
+      auth = await this.#authz.get(uri, () => this.#client.authorize(this.#destination, uri));
     } catch (err) {
       this.#log.error('cannot authorize a connection; refusing it', { error: (err as Error).message });
       return void sock.destroy();
@@ -176,7 +180,7 @@ export class SidecarProxy {
     client.on('error', () => client.destroy());
     let ep;
     try {
-      ep = await this.#endpoint(u);
+      ep = await this.#endpoints.get(`${u.DestinationPeer ?? ''}/${u.DestinationName}/${u.LocalBindPort ?? 0}`, () => this.#endpoint(u));
     } catch (err) {
       this.#log.warn('upstream unavailable', { upstream: u.DestinationName, peer: u.DestinationPeer, reason: (err as Error).message });
       return void client.destroy();
