@@ -163,6 +163,16 @@ export class IsthmusClient {
     return this.request('POST', '/v1/agent/connect/authorize', { body: { Target: target, ClientCertURI: clientCertUri } });
   }
 
+  /** A config entry, or undefined when it does not exist. */
+  async configReadOptional(kind: string, name: string): Promise<ConfigEntry | undefined> {
+    try {
+      return await this.configRead(kind, name);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
   self(): Promise<{ Config: { Datacenter: string; NodeName: string } }> {
     return this.request('GET', '/v1/agent/self');
   }

@@ -1,6 +1,7 @@
 // mTLS traffic across a peering (issue 6): client → frontend sidecar (west) → east's mesh gateway →
 // backend sidecar (east) → backend app, in remote and local gateway modes, with intentions.
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import tls from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import { runCli, startAgent, waitFor, type AgentProcess } from '../support/agent-process.js';
@@ -11,16 +12,27 @@ let B: AgentProcess; // west: frontend calls backend
 const procs: CliProcess[] = [];
 let app: { port: number; close(): void };
 let remotePort = 0;
+let failoverPort = 0;
+let westApp: { port: number; close(): void };
 let localPort = 0;
 let gwA = 0;
 
 const put = (a: AgentProcess, path: string, body: unknown) => fetch(a.httpAddr + path, { method: 'PUT', body: JSON.stringify(body) });
 const intention = (action: 'allow' | 'deny') =>
-  put(A, '/v1/config', { Kind: 'service-intentions', Name: 'backend', Sources: [{ Name: 'frontend', Peer: 'west', Action: action }, { Name: 'frontend-local', Peer: 'west', Action: 'allow' }] });
+  put(A, '/v1/config', {
+    Kind: 'service-intentions',
+    Name: 'backend',
+    Sources: [
+      { Name: 'frontend', Peer: 'west', Action: action },
+      { Name: 'frontend-local', Peer: 'west', Action: 'allow' },
+      { Name: 'frontend-fo', Peer: 'west', Action: 'allow' },
+    ],
+  });
 
 before(async () => {
   [A, B] = await Promise.all([startAgent(['--dev', '--node', 'a1', '--datacenter', 'east']), startAgent(['--dev', '--node', 'b1', '--datacenter', 'west'])]);
   app = await startApp('hello from backend');
+  westApp = await startApp('hello from the backend in west');
   const token = runCli(['peering', 'generate-token', '--name', 'west', '--http-addr', A.httpAddr]).stdout.trim();
   assert.equal(runCli(['peering', 'establish', '--name', 'east', '--peering-token', token, '--http-addr', B.httpAddr]).code, 0);
   gwA = await freePort();
@@ -55,11 +67,19 @@ before(async () => {
   }, 'synthetic backend-sidecar-proxy imported on west');
   procs.push(await startCli(['connect', 'proxy', '--sidecar-for', 'frontend', '--refresh-interval-ms', '500', '--http-addr', B.httpAddr], /Sidecar proxy for "frontend" running/));
   procs.push(await startCli(['connect', 'proxy', '--sidecar-for', 'frontend-local', '--refresh-interval-ms', '500', '--http-addr', B.httpAddr], /Sidecar proxy for "frontend-local" running/));
+  // West also runs its own backend, and fails over to east's when every local instance is unhealthy.
+  failoverPort = await freePort();
+  await put(B, '/v1/agent/service/register', { Name: 'backend', Port: westApp.port, Check: { CheckID: 'west-backend-ttl', TTL: '10m', Status: 'passing' }, Connect: { SidecarService: { Port: await freePort() } } });
+  await put(B, '/v1/agent/service/register', { Name: 'frontend-fo', Port: 3, Connect: { SidecarService: { Port: await freePort(), Proxy: { Upstreams: [{ DestinationName: 'backend', LocalBindPort: failoverPort }] } } } });
+  await put(B, '/v1/config', { Kind: 'service-resolver', Name: 'backend', Failover: { '*': { Targets: [{ Peer: 'east' }] } } });
+  procs.push(await startCli(['connect', 'proxy', '--sidecar-for', 'backend', '--refresh-interval-ms', '500', '--http-addr', B.httpAddr], /Sidecar proxy for "backend" running/));
+  procs.push(await startCli(['connect', 'proxy', '--sidecar-for', 'frontend-fo', '--refresh-interval-ms', '500', '--http-addr', B.httpAddr], /Sidecar proxy for "frontend-fo" running/));
 });
 
 after(async () => {
   await Promise.all(procs.map((p) => p.stop()));
   app.close();
+  westApp.close();
   await Promise.all([A.stop(), B.stop()]);
 });
 
@@ -114,6 +134,45 @@ describe('data plane across a peering', () => {
     } finally {
       await stranger.stop();
     }
+  });
+
+  it('fails over to the peer when the local instances fail their checks', async () => {
+    const local = await waitFor(async () => {
+      const x = await httpGet(failoverPort);
+      return x.ok ? x : undefined;
+    }, 'the local backend');
+    assert.equal(local.body, 'hello from the backend in west');
+    await put(B, '/v1/agent/check/fail/west-backend-ttl', undefined);
+    await waitFor(async () => ((await httpGet(failoverPort)).body === 'hello from backend' ? true : undefined), 'failover to east');
+    await put(B, '/v1/agent/check/pass/west-backend-ttl', undefined);
+    await waitFor(async () => ((await httpGet(failoverPort)).body === 'hello from the backend in west' ? true : undefined), 'back to local');
+  });
+
+  it('keeps traffic flowing through a root rotation on the exporting cluster', async () => {
+    const sock = await new Promise<net.Socket>((resolve, reject) => {
+      const s = net.connect({ host: '127.0.0.1', port: remotePort }, () => resolve(s));
+      s.on('error', reject);
+    });
+    const ask = (): Promise<string> =>
+      new Promise((resolve) => {
+        let data = '';
+        const on = (d: Buffer): void => {
+          data += d.toString();
+          if (data.includes('hello from backend')) {
+            sock.off('data', on);
+            resolve(data);
+          }
+        };
+        sock.on('data', on);
+        sock.write('GET / HTTP/1.1\r\nHost: backend\r\n\r\n');
+      });
+    assert.match(await ask(), /hello from backend/);
+    const rotate = await put(A, '/v1/connect/ca/configuration', { Provider: 'consul', Config: { PrivateKeyBits: 384 } });
+    assert.equal(rotate.status, 200);
+    assert.match(await ask(), /hello from backend/, 'the established connection keeps working');
+    sock.destroy();
+    await new Promise((r) => setTimeout(r, 1500));
+    await waitFor(async () => ((await httpGet(remotePort)).body === 'hello from backend' ? true : undefined), 'new connections after rotation');
   });
 
   it('stops new connections once the service is no longer exported', async () => {

@@ -140,9 +140,42 @@ export class SidecarProxy {
     });
   }
 
+  /**
+   * The mesh gateway mode of an upstream: its own, else the proxy's, else service-defaults of the
+   * destination, else proxy-defaults; peered upstreams default to "remote" (spec §7.5).
+   */
+  async #gatewayMode(u: Upstream): Promise<string> {
+    const own = u.MeshGateway?.Mode || this.#svc.Proxy?.MeshGateway?.Mode;
+    if (own) return own;
+    const sd = await this.#client.configReadOptional('service-defaults', u.DestinationName);
+    const sdMode = (sd?.MeshGateway as { Mode?: string } | undefined)?.Mode;
+    if (sdMode) return sdMode;
+    const pd = await this.#client.configReadOptional('proxy-defaults', 'global');
+    return (pd?.MeshGateway as { Mode?: string } | undefined)?.Mode || 'remote';
+  }
+
   /** Where an upstream connection goes, with the TLS name and identities to expect there. */
   async #endpoint(u: Upstream): Promise<{ host: string; port: number; sni: string; spiffe: string[]; ca: string[] }> {
-    const mode = u.MeshGateway?.Mode || this.#svc.Proxy?.MeshGateway?.Mode || '';
+    if (!u.DestinationPeer) {
+      // Discovery chain basics: a resolver may redirect to a peer, or fail over to one when every
+      // local instance is unhealthy.
+      const resolver = await this.#client.configReadOptional('service-resolver', u.DestinationName);
+      const redirect = resolver?.Redirect as { Service?: string; Peer?: string } | undefined;
+      if (redirect?.Peer) return this.#endpoint({ ...u, DestinationName: redirect.Service || u.DestinationName, DestinationPeer: redirect.Peer });
+      const local = await this.#client.healthConnect(u.DestinationName, { passing: true });
+      if (local.length === 0) {
+        const failover = (resolver?.Failover as Record<string, { Targets?: { Peer?: string; Service?: string }[] }> | undefined)?.['*'];
+        for (const t of failover?.Targets ?? []) {
+          if (!t.Peer) continue;
+          try {
+            return await this.#endpoint({ ...u, DestinationName: t.Service || u.DestinationName, DestinationPeer: t.Peer });
+          } catch {
+            // try the next target
+          }
+        }
+      }
+    }
+    const mode = await this.#gatewayMode(u);
     if (u.DestinationPeer) {
       const bundle = this.#m.bundles.find((b) => b.PeerName === u.DestinationPeer);
       if (!bundle) throw new Error(`no trust bundle from peer "${u.DestinationPeer}" yet`);

@@ -69,9 +69,16 @@ export function connectHandlers(deps: ConnectHttpDeps): Record<string, Handler> 
       const proxy = `${name}-sidecar-proxy`;
       return blockingRead(deps.blocking, req, [topics.service(ks, proxy), topics.service(ks, name)], () =>
         deps.catalog
-          .healthService(ks, proxy, { passingOnly })
+          .healthService(ks, proxy)
           .filter((e) => e.service.value.Kind === 'connect-proxy' && (e.service.value.Proxy as { DestinationServiceName?: string } | undefined)?.DestinationServiceName === name)
-          .concat(deps.catalog.healthService(ks, name, { passingOnly }).filter((e) => (e.service.value.Connect as { Native?: boolean } | undefined)?.Native === true))
+          // A sidecar is only as healthy as the instance it fronts (Consul's alias check).
+          .map((e) => {
+            const dest = (e.service.value.Proxy as { DestinationServiceID?: string }).DestinationServiceID ?? '';
+            const fronted = dest ? deps.catalog.checksOfInstance(ks, e.node.value.Node, dest) : [];
+            return { ...e, checks: [...e.checks, ...fronted] };
+          })
+          .concat(deps.catalog.healthService(ks, name).filter((e) => (e.service.value.Connect as { Native?: boolean } | undefined)?.Native === true))
+          .filter((e) => !passingOnly || e.checks.every((c) => c.value.Status === 'passing'))
           .map(renderHealthEntry),
       );
     },
