@@ -173,7 +173,7 @@ export class IsthmusClient {
     }
   }
 
-  self(): Promise<{ Config: { Datacenter: string; NodeName: string } }> {
+  self(): Promise<{ Config: { Datacenter: string; NodeName: string }; Member?: { Addr?: string }; xDS?: { Ports?: { TLS?: number } } }> {
     return this.request('GET', '/v1/agent/self');
   }
 

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PeerStreamService } from '../gen/hashicorp/consul/internal/peerstream/peerstream_pb.js';
+import { IsthmusError } from '../lib/errors.js';
 import { IndexHub } from '../lib/index-hub.js';
 import type { Logger } from '../lib/log.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
@@ -35,7 +36,7 @@ import { intentionHandlers } from './intentions/http.js';
 import { IntentionService } from './intentions/service.js';
 import { metricsHandler, type Gauge } from './metrics/http.js';
 import { DialManager } from './peering/dialer.js';
-import type { ExportedServiceRule } from './peering/exports.js';
+import { meshGateways, type ExportedServiceRule } from './peering/exports.js';
 import { peeringHandlers } from './peering/http.js';
 import { PeeringService } from './peering/service.js';
 import type { SessionDeps } from './peering/session.js';
@@ -116,11 +117,25 @@ export class Agent {
     // Peering: the address peers dial is known once the gRPC listener is bound.
     const grpc = new GrpcServer({ ca, log: log.child({ component: 'grpc' }) }, { datacenter: config.datacenter });
     const grpcAddress = { value: '' };
-    const serverAddresses = (): string[] => (grpcAddress.value ? [grpcAddress.value] : []);
+    const peerThroughGateways = (): boolean => (entries.get('mesh', 'mesh')?.entry.Peering as { PeerThroughMeshGateways?: boolean } | undefined)?.PeerThroughMeshGateways === true;
+    const gatewayAddresses = (which: 'wan' | 'lan'): string[] =>
+      meshGateways(catalog.reader).map((g) => {
+        const t = g.service.value.TaggedAddresses[which] ?? g.service.value.TaggedAddresses.lan;
+        return `${t?.Address || g.service.value.Address || g.node.value.Address}:${t?.Port || g.service.value.Port}`;
+      });
+    /** What dialers should use to reach our servers: our gRPC port, or our gateways when peering through them (§2.3). */
+    const serverAddresses = (): string[] => {
+      if (!peerThroughGateways()) return grpcAddress.value ? [grpcAddress.value] : [];
+      const gws = gatewayAddresses('wan');
+      if (gws.length === 0) throw new IsthmusError('FAILED_PRECONDITION', 'servers are configured to PeerThroughMeshGateways, but no mesh gateway instances are registered');
+      return gws;
+    };
+    /** Local gateways our own dials go through first when peering through gateways (§4.7). */
+    const dialVia = (): string[] => (peerThroughGateways() ? gatewayAddresses('lan') : []);
     const tracker = new StreamTracker();
     const peeringLog = log.child({ component: 'peering' });
     const peering = new PeeringService(
-      { store, hub, log: peeringLog, catalog, tracker, exchange: exchangeSecret, tls: () => ({ caPems: ca.rootPems(), serverName: grpc.serverName }), serverAddresses },
+      { store, hub, log: peeringLog, catalog, tracker, exchange: exchangeSecret, tls: () => ({ caPems: ca.rootPems(), serverName: grpc.serverName }), serverAddresses, dialVia },
       { datacenter: config.datacenter },
     );
     await peering.load();
@@ -135,13 +150,19 @@ export class Agent {
         rules: exportRules,
         trustBundle: () => ({ TrustDomain: ca.trustDomain, RootPEMs: ca.rootPems() }),
         datacenter: config.datacenter,
-        serverAddresses,
+        serverAddresses: () => {
+          try {
+            return serverAddresses();
+          } catch {
+            return [];
+          }
+        },
         topics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services'), CA_ROOTS_TOPIC],
       },
     };
     const sessions = new SessionRegistry(peering);
     const timing = { heartbeatIntervalMs: config.peering.heartbeatIntervalMs, heartbeatTimeoutMs: config.peering.heartbeatTimeoutMs };
-    const dialer = new DialManager({ peering, sessionDeps, registry: sessions, connect: connectPeer, log: peeringLog }, { datacenter: config.datacenter, ...timing });
+    const dialer = new DialManager({ peering, sessionDeps, registry: sessions, connect: connectPeer, log: peeringLog }, { datacenter: config.datacenter, dialVia, ...timing });
     if (config.peering.enabled) {
       grpc.addService(serviceDefinition(PeerStreamService), peerStreamService({ peering, sessionDeps, registry: sessions, log: peeringLog }, timing));
       grpc.health.add(PEER_STREAM_SERVICE);
@@ -162,7 +183,14 @@ export class Agent {
       {
         catalog: catalogHandlers(httpDeps),
         health: healthHandlers(httpDeps),
-        agent: agentHandlers({ agent: local, hub, version: VERSION, serverAddress: `${config.bindAddr}:${config.ports.server}`, startedAt: new Date() }),
+        agent: agentHandlers({
+          agent: local,
+          hub,
+          version: VERSION,
+          serverAddress: `${config.bindAddr}:${config.ports.server}`,
+          startedAt: new Date(),
+          grpcTlsPort: () => Number(grpcAddress.value.split(':').pop() ?? 0),
+        }),
         acl: aclHandlers(acl),
         config: configHandlers({ entries, blocking }),
         ca: caHandlers({ ca, blocking, isMeshGateway: (name) => catalog.reader.serviceInstances('', name).some((i) => i.service.value.Kind === 'mesh-gateway') }),

@@ -124,6 +124,26 @@ export class MeshGateway {
         (await this.#client.healthConnect(route.service, { passing: true })).map((e) => ({ host: e.Service.Address || e.Node.Address, port: e.Service.Port ?? 0 })),
       );
     }
+    if (route.kind === 'server' || route.kind === 'remote-server') {
+      // Control-plane traffic is only carried when the mesh entry asks for it (§7.2, §10.3).
+      const mesh = await this.#client.configReadOptional('mesh', 'mesh');
+      if (!(mesh?.Peering as { PeerThroughMeshGateways?: boolean } | undefined)?.PeerThroughMeshGateways) throw new Error('peering through mesh gateways is not enabled in the mesh config entry');
+      if (route.kind === 'server') {
+        return this.#cache.get(sni, async () => {
+          const self = await this.#client.self();
+          const port = self.xDS?.Ports?.TLS ?? 0;
+          const host = self.Member?.Addr || '127.0.0.1';
+          return port > 0 ? [{ host, port }] : [];
+        });
+      }
+      return this.#cache.get(sni, async () => {
+        const p = (await this.#client.peeringList()).find((x) => x.PeerServerName === sni);
+        return (p?.PeerServerAddresses ?? []).map((a) => {
+          const i = a.lastIndexOf(':');
+          return { host: a.slice(0, i), port: Number(a.slice(i + 1)) };
+        });
+      });
+    }
     if (route.kind === 'remote') {
       return this.#cache.get(sni, async () => {
         const service = sni.split('.')[0] as string;

@@ -4,6 +4,7 @@ export type GatewayRoute =
   | { kind: 'exported'; service: string; peer: string }
   | { kind: 'remote'; sni: string }
   | { kind: 'server'; datacenter: string }
+  | { kind: 'remote-server'; sni: string }
   | { kind: 'unknown' };
 
 const PEERED = /^([^.]+)\.([^.]+)\.([^.]+)\.([^.]+)\.external\.(.+)$/;
@@ -12,7 +13,8 @@ const SERVER = /^server\.([^.]+)\.peering\.(.+)$/;
 /**
  * `<svc>.<ns>.<partition>.<peer>.external.<td>` in our trust domain → an exported service's local
  * sidecars; in another trust domain → a remote gateway (local mode); `server.<dc>.peering.<td>` of
- * ours → our servers (peering through gateways); anything else is refused.
+ * ours → our servers, of a peer → that peer's server addresses (peering through gateways, §10.3);
+ * anything else is refused.
  */
 export function routeSni(sni: string, localTrustDomain: string): GatewayRoute {
   const td = localTrustDomain.toLowerCase();
@@ -23,6 +25,6 @@ export function routeSni(sni: string, localTrustDomain: string): GatewayRoute {
     return sniTd === td ? { kind: 'exported', service, peer } : { kind: 'remote', sni };
   }
   const s = SERVER.exec(sni);
-  if (s && s[2] === td) return { kind: 'server', datacenter: s[1] as string };
+  if (s) return s[2] === td ? { kind: 'server', datacenter: s[1] as string } : { kind: 'remote-server', sni };
   return { kind: 'unknown' };
 }

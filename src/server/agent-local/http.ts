@@ -22,6 +22,8 @@ export interface AgentHttpDeps {
   /** host:port of this server's RPC/gRPC endpoint as shown by /v1/status/leader. */
   serverAddress: string;
   startedAt: Date;
+  /** The gRPC TLS port once bound (0 before). */
+  grpcTlsPort?: () => number;
 }
 
 const PROXY_KINDS = new Set(['connect-proxy', 'mesh-gateway', 'terminating-gateway', 'ingress-gateway', 'api-gateway']);
@@ -208,6 +210,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
           Member: memberOf(deps),
           Stats: {},
           Meta: {},
+          xDS: { SupportedProxies: {}, Port: deps.grpcTlsPort?.() ?? 0, Ports: { Plaintext: -1, TLS: deps.grpcTlsPort?.() ?? 0 } },
         },
       };
     },

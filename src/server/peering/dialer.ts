@@ -29,6 +29,8 @@ export interface DialManagerOptions {
   datacenter: string;
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
+  /** Local mesh gateways to try first (peering through gateways). */
+  dialVia?: () => string[];
   /** Overrides the backoff (tests). */
   retryDelay?: (kind: FailureKind, failures: number) => number;
 }
@@ -89,7 +91,7 @@ export class DialManager {
       const rec = this.#peering.byId(id)?.value;
       const secret = this.#peering.secrets(id)?.active;
       if (!rec || !isActive(rec) || !secret) return;
-      const addrs = addressesToDial(rec);
+      const addrs = [...(this.#o.dialVia?.() ?? []), ...addressesToDial(rec)];
       const address = addrs[ring++ % addrs.length] as string;
       let kind: FailureKind = 'other';
       let opened = false;

@@ -37,6 +37,8 @@ export interface PeeringServiceDeps {
   tls: () => { caPems: string[]; serverName: string };
   /** Addresses a dialer should use to reach this cluster's servers (or its mesh gateways). */
   serverAddresses: () => string[];
+  /** Local mesh gateways to dial through first when peering through gateways; empty otherwise. */
+  dialVia?: () => string[];
 }
 
 function secretsEqual(a: string | undefined, b: string): boolean {
@@ -245,9 +247,12 @@ export class PeeringService {
       return next;
     });
     let streamSecret: string;
+    const via = this.#d.dialVia?.() ?? [];
+    // Through gateways, give them a moment to learn the route to the new peer first (§5.3).
+    if (via.length > 0) await new Promise((r) => setTimeout(r, 1000));
     try {
       streamSecret = await this.#d.exchange(
-        { addresses: record.ManualServerAddresses.length ? record.ManualServerAddresses : record.PeerServerAddresses, caPems: record.PeerCAPems, serverName: record.PeerServerName },
+        { addresses: [...via, ...(record.ManualServerAddresses.length ? record.ManualServerAddresses : record.PeerServerAddresses)], caPems: record.PeerCAPems, serverName: record.PeerServerName },
         { PeerID: token.PeerID, EstablishmentSecret: token.EstablishmentSecret },
       );
     } catch (err) {
