@@ -32,3 +32,18 @@ export class TtlCache<V> {
     return value;
   }
 }
+
+/** Tracks a server's open sockets so stop() can end them instead of waiting for peers to hang up. */
+export class SocketSet {
+  readonly #sockets = new Set<import('node:net').Socket>();
+
+  add(s: import('node:net').Socket): void {
+    this.#sockets.add(s);
+    s.once('close', () => this.#sockets.delete(s));
+  }
+
+  destroyAll(): void {
+    for (const s of this.#sockets) s.destroy();
+    this.#sockets.clear();
+  }
+}

@@ -73,7 +73,10 @@ export async function startAgent(args: string[]): Promise<AgentProcess> {
     output: () => out,
     stop: async () => {
       proc.kill('SIGTERM');
-      return exited(proc);
+      const force = setTimeout(() => proc.kill('SIGKILL'), 10_000);
+      const code = await exited(proc);
+      clearTimeout(force);
+      return code;
     },
     kill9: async () => {
       proc.kill('SIGKILL');

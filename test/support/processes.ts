@@ -43,7 +43,11 @@ export async function startCli(args: string[], ready: RegExp, timeoutMs = 20_000
     stop: () =>
       new Promise<void>((r) => {
         if (proc.exitCode !== null) return r();
-        proc.once('exit', () => r());
+        const force = setTimeout(() => proc.kill('SIGKILL'), 5_000);
+        proc.once('exit', () => {
+          clearTimeout(force);
+          r();
+        });
         proc.kill('SIGTERM');
       }),
   };

@@ -4,7 +4,7 @@ import net from 'node:net';
 import type { Logger } from '../../lib/log.js';
 import type { IsthmusClient } from '../../sdk/client.js';
 import { parseClientHelloSni } from '../tls/client-hello.js';
-import { pipeBoth, TtlCache } from '../pipe.js';
+import { pipeBoth, SocketSet, TtlCache } from '../pipe.js';
 import { routeSni } from './routes.js';
 
 const HELLO_TIMEOUT_MS = 5_000;
@@ -32,6 +32,7 @@ export class MeshGateway {
   readonly #server: net.Server;
   readonly #cache = new TtlCache<{ host: string; port: number }[]>(LOOKUP_TTL_MS);
   readonly #exports = new TtlCache<Map<string, Set<string>>>(LOOKUP_TTL_MS);
+  readonly #sockets = new SocketSet();
   #trustDomain = '';
   #id = '';
 
@@ -39,7 +40,10 @@ export class MeshGateway {
     this.#client = deps.client;
     this.#log = deps.log;
     this.#o = options;
-    this.#server = net.createServer((s) => this.#onConnection(s));
+    this.#server = net.createServer((s) => {
+      this.#sockets.add(s);
+      this.#onConnection(s);
+    });
   }
 
   async start(): Promise<{ host: string; port: number }> {
@@ -69,7 +73,9 @@ export class MeshGateway {
 
   async stop(): Promise<void> {
     if (this.#id) await this.#client.deregisterService(this.#id).catch(() => undefined);
-    await new Promise<void>((r) => this.#server.close(() => r()));
+    const closed = new Promise<void>((r) => this.#server.close(() => r()));
+    this.#sockets.destroyAll();
+    await closed;
   }
 
   #onConnection(sock: net.Socket): void {
@@ -101,6 +107,7 @@ export class MeshGateway {
     if (targets.length === 0) throw new Error(`no route for SNI "${sni}"`);
     const t = targets[Math.floor(Math.random() * targets.length)] as { host: string; port: number };
     const up = net.connect({ host: t.host, port: t.port });
+    this.#sockets.add(up);
     this.#log.debug('routing a connection', { sni, to: `${t.host}:${t.port}`, route: routeSni(sni, this.#trustDomain).kind });
     up.once('connect', () => {
       up.write(hello);

@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import type { Logger } from '../../lib/log.js';
 import type { AgentService, IsthmusClient } from '../../sdk/client.js';
 import { chainEndsIn, splitPems, uriSans } from '../tls/identity.js';
-import { pipeBoth, TtlCache } from '../pipe.js';
+import { pipeBoth, SocketSet, TtlCache } from '../pipe.js';
 
 export const DEFAULT_REFRESH_MS = 5_000;
 /** Endpoint lookups and authorization answers are reused this long (intention changes apply within it). */
@@ -44,6 +44,7 @@ export class SidecarProxy {
   #inbound: tls.Server | undefined;
   readonly #outbound: net.Server[] = [];
   #timer: NodeJS.Timeout | undefined;
+  readonly #sockets = new SocketSet();
   readonly #authz = new TtlCache<{ Authorized: boolean; Reason: string }>(DECISION_TTL_MS);
   readonly #endpoints = new TtlCache<{ host: string; port: number; sni: string; spiffe: string[]; ca: string[] }>(DECISION_TTL_MS);
 
@@ -71,7 +72,10 @@ export class SidecarProxy {
     this.#svc = await this.#client.agentService(`${this.#o.sidecarFor}-sidecar-proxy`);
     if (this.#svc.Kind !== 'connect-proxy' || !this.#svc.Proxy) throw new Error(`service "${this.#svc.ID}" is not a connect-proxy`);
     this.#m = await this.#load();
-    this.#inbound = tls.createServer({ ...this.#serverContext(), requestCert: true, rejectUnauthorized: true }, (s) => void this.#onInbound(s));
+    this.#inbound = tls.createServer({ ...this.#serverContext(), requestCert: true, rejectUnauthorized: true }, (s) => {
+      this.#sockets.add(s);
+      void this.#onInbound(s);
+    });
     // Health checks connect without TLS and hang up; real handshake failures are worth a warning.
     this.#inbound.on('tlsClientError', (err: NodeJS.ErrnoException) => {
       if (err.code === 'ECONNRESET' || /socket hang up/.test(err.message)) this.#log.debug('inbound connection closed before TLS', { reason: err.message });
@@ -81,7 +85,10 @@ export class SidecarProxy {
     await new Promise<void>((r, j) => this.#inbound!.once('error', j).listen(this.#svc.Port, bind, () => r()));
     const upstreams: Record<string, number> = {};
     for (const u of this.#svc.Proxy.Upstreams ?? []) {
-      const server = net.createServer((s) => void this.#onOutbound(s, u));
+      const server = net.createServer((s) => {
+        this.#sockets.add(s);
+        void this.#onOutbound(s, u);
+      });
       await new Promise<void>((r, j) => server.once('error', j).listen(u.LocalBindPort ?? 0, u.LocalBindAddress || '127.0.0.1', () => r()));
       this.#outbound.push(server);
       upstreams[`${u.DestinationPeer ? `${u.DestinationPeer}/` : ''}${u.DestinationName}`] = (server.address() as net.AddressInfo).port;
@@ -130,6 +137,7 @@ export class SidecarProxy {
     }
     const proxy = this.#svc.Proxy as NonNullable<AgentService['Proxy']>;
     const app = net.connect({ host: proxy.LocalServiceAddress || '127.0.0.1', port: proxy.LocalServicePort ?? 0 });
+    this.#sockets.add(app);
     app.once('connect', () => {
       pipeBoth(sock, app);
       sock.resume();
@@ -230,6 +238,7 @@ export class SidecarProxy {
         return uris.some((x) => ep.spiffe.includes(x)) ? undefined : new Error(`server identity ${uris.join(',') || '(none)'} is not one of ${ep.spiffe.join(',')}`);
       },
     });
+    this.#sockets.add(up);
     up.once('secureConnect', () => {
       pipeBoth(client, up);
       client.resume();
@@ -242,6 +251,8 @@ export class SidecarProxy {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
-    await Promise.all([this.#inbound, ...this.#outbound].filter((s): s is net.Server => !!s).map((s) => new Promise<void>((r) => s.close(() => r()))));
+    const closed = Promise.all([this.#inbound, ...this.#outbound].filter((s): s is net.Server => !!s).map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.#sockets.destroyAll();
+    await closed;
   }
 }
