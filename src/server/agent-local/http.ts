@@ -6,6 +6,7 @@ import { topics } from '../catalog/keys.js';
 import { renderCheck } from '../catalog/render.js';
 import type { CheckRecord, CheckStatus, Indexed, ServiceRecord } from '../catalog/types.js';
 import { isCheckStatus } from '../catalog/validate.js';
+import { compileFilter } from '../../lib/filter.js';
 import { enforce } from '../acl/errors.js';
 import type { Authorizer } from '../acl/authorizer.js';
 import { parseQueryParams } from '../http/blocking.js';
@@ -136,8 +137,13 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
 
     async services(req) {
       const { items, filtered } = aclFilter(req, agent.services(), (s) => req.authz.allowed('service', 'read', s.value.Service));
+      const f = queryOne(req.query, 'filter');
+      const keep = f ? compileFilter(f) : () => true;
       const out: Record<string, unknown> = {};
-      for (const s of items) out[s.value.ID] = renderAgentService(s, id.datacenter);
+      for (const s of items) {
+        const r = renderAgentService(s, id.datacenter);
+        if (keep(r)) out[s.value.ID] = r;
+      }
       return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },
 
@@ -167,8 +173,13 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       const { items, filtered } = aclFilter(req, agent.checks(), (c) =>
         c.value.ServiceName ? req.authz.allowed('service', 'read', c.value.ServiceName) : req.authz.allowed('node', 'read', c.value.Node),
       );
+      const f = queryOne(req.query, 'filter');
+      const keep = f ? compileFilter(f) : () => true;
       const out: Record<string, unknown> = {};
-      for (const c of items) out[c.value.CheckID] = renderCheck(c);
+      for (const c of items) {
+        const r = renderCheck(c);
+        if (keep(r)) out[c.value.CheckID] = r;
+      }
       return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },
 

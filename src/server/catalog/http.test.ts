@@ -258,3 +258,20 @@ describe('bad input', () => {
     assert.equal(r.body, '[\n    "dc1"\n]\n');
   });
 });
+
+describe('?filter', () => {
+  it('filters catalog and health lists with bexpr expressions', async () => {
+    const byTag = (await t.request('GET', '/v1/catalog/service/web?filter=' + encodeURIComponent('"v2" in ServiceTags'))).json<Obj[]>();
+    assert.deepEqual(byTag.map((s) => s.ServiceID), ['web-2']);
+    const byNode = (await t.request('GET', '/v1/health/service/web?filter=' + encodeURIComponent('Node.Node == n1'))).json<{ Service: Obj }[]>();
+    assert.deepEqual(byNode.map((e) => e.Service.ID), ['web-1']);
+    const nodes = (await t.request('GET', '/v1/catalog/nodes?filter=' + encodeURIComponent('Meta.rack == b'))).json<Obj[]>();
+    assert.ok(nodes.every((n) => (n.Meta as Obj).rack === 'b') && nodes.length > 0);
+  });
+
+  it('refuses a malformed filter with 400', async () => {
+    const r = await t.request('GET', '/v1/catalog/nodes?filter=' + encodeURIComponent('Node =='));
+    assert.equal(r.status, 400);
+    assert.match(r.body, /^Failed to create boolean expression evaluator/);
+  });
+});

@@ -4,6 +4,7 @@ import { parseGoDuration } from '../../lib/duration.js';
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { HttpRequest, HttpResult } from './request.js';
 import { queryFlag, queryOne } from './request.js';
+import { compileFilter } from '../../lib/filter.js';
 
 /** Consul's default_query_time and max_query_time. */
 export const DEFAULT_QUERY_WAIT_MS = 5 * 60_000;
@@ -139,6 +140,8 @@ export async function blockingRead(
   options: { cache?: boolean } = {},
 ): Promise<HttpResult> {
   const params = parseQueryParams(req, deps.options);
+  const filterText = queryOne(req.query, 'filter');
+  const filter = filterText ? compileFilter(filterText) : undefined;
   if (params.minIndex > 0 && deps.hub.index(topics) <= params.minIndex) {
     await deps.hub.wait(topics, params.minIndex, params.waitMs, req.signal);
   }
@@ -148,9 +151,10 @@ export async function blockingRead(
   let cached = options.cache === false ? undefined : deps.cache.get(key, index);
   if (cached === undefined) {
     const out = render();
-    cached = isRendered(out)
-      ? { index, body: JSON.stringify(out.value), filtered: out.filtered === true }
-      : { index, body: JSON.stringify(out), filtered: false };
+    const value = isRendered(out) ? out.value : out;
+    // ?filter applies to list results (Consul's bexpr over each item's JSON).
+    const shown = filter && Array.isArray(value) ? value.filter(filter) : value;
+    cached = { index, body: JSON.stringify(shown), filtered: isRendered(out) && out.filtered === true };
     if (options.cache !== false) deps.cache.set(key, cached);
   }
   const headers = metaHeaders(index, params.consistency);
