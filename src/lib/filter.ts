@@ -8,7 +8,7 @@ type Ast =
   | { op: 'not'; expr: Ast }
   | { op: 'cmp'; selector: string[]; cmp: string; value?: string };
 
-const TOKEN = /\s*(\(|\)|==|!=|"(?:[^"\\]|\\.)*"|`[^`]*`|\[\s*"(?:[^"\\]|\\.)*"\s*\]|[A-Za-z0-9_.\-/:*@]+(?:\[\s*"(?:[^"\\]|\\.)*"\s*\])*(?:\.[A-Za-z0-9_\-]+)*)/y;
+const TOKEN = /\s*(\(|\)|==|!=|"(?:[^"\\]|\\.)*"|`[^`]*`|\[\s*"(?:[^"\\]|\\.)*"\s*\]|[A-Za-z0-9_.\-/:*@]+(?:\[\s*"(?:[^"\\]|\\.)*"\s*\])*(?:\.[A-Za-z0-9_-]+)*)/y;
 
 function tokenize(text: string): string[] {
   const out: string[] = [];
@@ -33,7 +33,7 @@ function unquote(tok: string): string {
 
 function selectorPath(tok: string): string[] {
   const parts: string[] = [];
-  for (const m of tok.matchAll(/([A-Za-z0-9_\-]+)|\[\s*("(?:[^"\\]|\\.)*")\s*\]/g)) parts.push(m[1] ?? (JSON.parse(m[2] as string) as string));
+  for (const m of tok.matchAll(/([A-Za-z0-9_-]+)|\[\s*("(?:[^"\\]|\\.)*")\s*\]/g)) parts.push(m[1] ?? (JSON.parse(m[2] as string) as string));
   return parts;
 }
 
