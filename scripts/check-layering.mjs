@@ -23,6 +23,7 @@ const CONFINED = {
   '@peculiar/x509': /^src\/server\/ca\/certs\.ts$/,
   'reflect-metadata': /^src\/server\/ca\/certs\.ts$/,
   '@grpc/grpc-js': /^src\/server\/grpc\//,
+  'dns-packet': /^src\/server\/dns\//,
   '@bufbuild/protobuf': /^src\/(gen|server\/grpc|server\/peering)\//,
 };
 const IO_MODULES = /^node:(net|http|https|fs|dgram|tls|child_process|http2)$/;

@@ -29,6 +29,7 @@ import { connectPeer, exchangeSecret } from './grpc/peer-client.js';
 import { GrpcServer } from './grpc/server.js';
 import { peerStreamService } from './grpc/services/peerstream.js';
 import { CheckRunner } from './health-checks/runner.js';
+import { DnsServer } from './dns/server.js';
 import { ResponseCache, type BlockingOptions } from './http/blocking.js';
 import { buildRoutes, type Route } from './http/routes.js';
 import { HttpServer } from './http/server.js';
@@ -57,6 +58,7 @@ export interface AgentDeps {
 export interface AgentAddresses {
   http: { host: string; port: number };
   grpcTls: { host: string; port: number };
+  dns: { host: string; port: number };
 }
 
 interface Parts {
@@ -74,6 +76,7 @@ interface Parts {
   dialer: DialManager;
   sessions: SessionRegistry;
   grpcAddress: { value: string };
+  dns: DnsServer;
 }
 
 /** A running Isthmus server. Create with `Agent.create()`, then `start()`; `stop()` drains in order. */
@@ -206,7 +209,21 @@ export class Agent {
       authenticate: (token) => acl.authenticate(token),
       ...(config.acl.enabled ? { responseHeaders: { 'X-Consul-Default-ACL-Policy': config.acl.defaultPolicy } } : {}),
     });
-    return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress });
+    const dns = new DnsServer({
+      log: log.child({ component: 'dns' }),
+      context: () => {
+        // DNS has no token slot: it answers as the anonymous token (Consul's agent default token).
+        const authz = acl.authenticate(undefined);
+        return {
+          reader: catalog.reader,
+          domain: config.domain,
+          datacenter: config.datacenter,
+          canReadService: (name, peer) => (peer ? authz.serviceWriteAny() || authz.readAll('service') : authz.allowed('service', 'read', name)),
+          canReadNode: (name) => authz.allowed('node', 'read', name),
+        };
+      },
+    });
+    return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress, dns });
   }
 
   get routes(): Route[] {
@@ -250,8 +267,9 @@ export class Agent {
     const grpcPort = await this.#p.grpc.listen(this.config.bindAddr, this.config.ports.grpcTls);
     this.#listening = true;
     this.#p.grpcAddress.value = `${this.config.bindAddr}:${grpcPort}`;
+    const dnsPort = await this.#p.dns.listen(this.config.bindAddr, this.config.ports.dns);
     const http = await this.#p.http.listen(this.config.bindAddr, this.config.ports.http);
-    this.#addresses = { http, grpcTls: { host: this.config.bindAddr, port: grpcPort } };
+    this.#addresses = { http, grpcTls: { host: this.config.bindAddr, port: grpcPort }, dns: { host: this.config.bindAddr, port: dnsPort } };
     if (this.config.peering.enabled) this.#p.dialer.start();
   }
 
@@ -261,7 +279,10 @@ export class Agent {
     this.#p.dialer.stop();
     this.#p.sessions.closeAll();
     this.#p.peering.stop();
-    if (this.#listening) await this.#p.grpc.close();
+    if (this.#listening) {
+      await this.#p.grpc.close();
+      await this.#p.dns.close();
+    }
     this.#p.runner.stop();
     await this.#p.store.close();
     this.#p.log.info('agent stopped');

@@ -21,7 +21,7 @@ export interface TestAgent {
 export async function startTestAgent(
   options: { store?: Store; flags?: Record<string, string | boolean>; file?: Record<string, unknown>; listen?: boolean } = {},
 ): Promise<TestAgent> {
-  const ports = options.listen ? { 'http-port': '0', 'grpc-tls-port': '0' } : {};
+  const ports = options.listen ? { 'http-port': '0', 'grpc-tls-port': '0', 'dns-port': '0' } : {};
   const config = resolveAgentConfig({ flags: { dev: true, node: 'node1', ...ports, ...(options.flags ?? {}) }, file: flattenConfigFile(options.file ?? {}, 'test') });
   const agent = await Agent.create(config, { log: SILENT_LOGGER, store: options.store ?? new MemoryStore() });
   await agent.start({ listen: options.listen === true });

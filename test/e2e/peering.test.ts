@@ -7,6 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import { PeerStreamService, type ReplicationMessage } from '../../src/gen/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import { serviceDefinition } from '../../src/server/grpc/codec.js';
 import { runCli, startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { dnsQuery } from '../support/dns.js';
 
 type Obj = Record<string, unknown>;
 const dir = tempDir('peering');
@@ -96,6 +97,16 @@ describe('peering two clusters', () => {
     await waitFor(async () => (((await peering(B, 'east')) as { StreamStatus: { ImportedServices: string[] } }).StreamStatus.ImportedServices?.includes('web') ? true : undefined), 'ImportedServices');
     await waitFor(async () => (((await peering(A, 'west')) as { StreamStatus: Obj }).StreamStatus.LastHeartbeat !== null ? true : undefined), 'heartbeats on A');
     await waitFor(async () => (((await peering(A, 'west')) as { StreamStatus: { ExportedServices: string[] } }).StreamStatus.ExportedServices?.includes('web') ? true : undefined), 'ExportedServices on A');
+  });
+
+  it('answers DNS for imported services (<svc>.service.<peer>.peer.consul)', async () => {
+    const a = await dnsQuery(B.dnsPort, 'web.service.east.peer.consul', 'A');
+    const data = (p: unknown): unknown[] => ((p as { answers?: { data: unknown }[] }).answers ?? []).map((x) => x.data);
+    assert.deepEqual(data(a), ['127.0.0.1']);
+    const srv = await dnsQuery(B.dnsPort, '_web._v1.service.east.peer.consul', 'SRV');
+    assert.equal((data(srv)[0] as { port: number }).port, 8080);
+    const missing = await dnsQuery(B.dnsPort, 'db.service.east.peer.consul', 'A');
+    assert.equal((missing as { rcode?: string }).rcode, 'NXDOMAIN', 'what was not exported is not there');
   });
 
   it('propagates a health change, a new instance and a deregistration', async () => {

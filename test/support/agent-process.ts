@@ -21,6 +21,8 @@ export interface AgentProcess {
   port: number;
   /** host:port of the gRPC TLS listener. */
   grpcAddr: string;
+  /** UDP/TCP port of the DNS interface. */
+  dnsPort: number;
   output(): string;
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -43,6 +45,7 @@ export async function startAgent(args: string[]): Promise<AgentProcess> {
   const full = ['agent', ...args];
   if (!args.includes('--http-port')) full.push('--http-port', '0');
   if (!args.includes('--grpc-tls-port')) full.push('--grpc-tls-port', '0');
+  if (!args.includes('--dns-port')) full.push('--dns-port', '0');
   const proc = spawn(process.execPath, [BIN, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));
@@ -65,10 +68,12 @@ export async function startAgent(args: string[]): Promise<AgentProcess> {
     });
   });
   const grpcAddr = /gRPC TLS: ([\d.]+:\d+)/.exec(out)?.[1] ?? '';
+  const dnsPort = Number(/DNS: [\d.]+:(\d+)/.exec(out)?.[1] ?? 0);
   return {
     proc,
     httpAddr,
     grpcAddr,
+    dnsPort,
     port: Number(new URL(httpAddr).port),
     output: () => out,
     stop: async () => {

@@ -15,7 +15,7 @@ for (const f of CONFIG_FIELDS) {
 export const agentCommand: Command = {
   path: ['agent'],
   summary: 'Run an Isthmus server',
-  usage: 'isthmus agent [--dev] [--datacenter DC] [--node NAME] [--data-dir DIR] [--bind ADDR] [--http-port N] [--grpc-tls-port N] [--config-file FILE] [--log-level LEVEL] [--log-json]',
+  usage: 'isthmus agent [--dev] [--datacenter DC] [--node NAME] [--data-dir DIR] [--bind ADDR] [--http-port N] [--grpc-tls-port N] [--dns-port N] [--config-file FILE] [--log-level LEVEL] [--log-json]',
   flags,
   async run({ flags: f }, ctx) {
     const file = typeof f['config-file'] === 'string' ? readConfigFile(f['config-file']) : {};
@@ -25,7 +25,7 @@ export const agentCommand: Command = {
     const log = createLogger({ level: config.logLevel, json: config.logJson });
     const agent = await Agent.create(config, { log });
     await agent.start();
-    const { http, grpcTls } = agent.addresses;
+    const { http, grpcTls, dns } = agent.addresses;
     ctx.out(
       [
         '==> Isthmus agent running!',
@@ -35,6 +35,7 @@ export const agentCommand: Command = {
         `    Store: ${config.dev && !config.dataDir ? 'memory (dev mode)' : `sqlite in ${config.dataDir}`}`,
         `    HTTP API: http://${http.host}:${http.port}`,
         `    gRPC TLS: ${grpcTls.host}:${grpcTls.port} (server name ${agent.grpc.serverName})`,
+        `    DNS: ${dns.host}:${dns.port} (udp and tcp, domain ${config.domain})`,
         '',
       ].join('\n'),
     );

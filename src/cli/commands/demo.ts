@@ -60,8 +60,8 @@ async function run(ctx: CommandContext, children: Children, exitAfter: boolean):
   const say = (s: string): void => ctx.out(s);
   const ports = { eastHttp: await freePort(), eastGrpc: await freePort(), westHttp: await freePort(), westGrpc: await freePort(), gateway: await freePort(), backendSidecar: await freePort(), frontendSidecar: await freePort(), upstream: await freePort() };
   say('1. Starting two independent clusters on this machine: "east" and "west".');
-  await children.start(['agent', '--dev', '--datacenter', 'east', '--node', 'east-server', '--http-port', String(ports.eastHttp), '--grpc-tls-port', String(ports.eastGrpc), '--log-level', 'warn'], /HTTP API/);
-  await children.start(['agent', '--dev', '--datacenter', 'west', '--node', 'west-server', '--http-port', String(ports.westHttp), '--grpc-tls-port', String(ports.westGrpc), '--log-level', 'warn'], /HTTP API/);
+  await children.start(['agent', '--dev', '--datacenter', 'east', '--node', 'east-server', '--http-port', String(ports.eastHttp), '--grpc-tls-port', String(ports.eastGrpc), '--dns-port', '0', '--log-level', 'warn'], /HTTP API/);
+  await children.start(['agent', '--dev', '--datacenter', 'west', '--node', 'west-server', '--http-port', String(ports.westHttp), '--grpc-tls-port', String(ports.westGrpc), '--dns-port', '0', '--log-level', 'warn'], /HTTP API/);
   const east = new IsthmusClient({ address: `http://127.0.0.1:${ports.eastHttp}` });
   const west = new IsthmusClient({ address: `http://127.0.0.1:${ports.westHttp}` });
   say(`   east: http://127.0.0.1:${ports.eastHttp}   west: http://127.0.0.1:${ports.westHttp}`);

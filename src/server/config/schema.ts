@@ -27,6 +27,8 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'bind_addr', type: 'string', default: DEFAULT_BIND, flag: 'bind', env: 'ISTHMUS_BIND_ADDR', doc: 'Address every listener binds to.' },
   { key: 'ports.http', type: 'int', default: DEFAULT_HTTP_PORT, flag: 'http-port', doc: 'HTTP API port (0 picks a free port).' },
   { key: 'ports.grpc_tls', type: 'int', default: DEFAULT_GRPC_TLS_PORT, flag: 'grpc-tls-port', doc: 'External gRPC TLS port (peering, dataplane).' },
+  { key: 'ports.dns', type: 'int', default: 8600, flag: 'dns-port', doc: 'DNS port, UDP and TCP (0 picks a free port).' },
+  { key: 'domain', type: 'string', default: 'consul', doc: 'DNS domain served.' },
   { key: 'ports.server', type: 'int', default: DEFAULT_SERVER_PORT, doc: 'Server RPC port reported by /v1/status/leader.' },
   { key: 'log_level', type: { enum: ['trace', 'debug', 'info', 'warn', 'error'] }, default: 'info', flag: 'log-level', env: 'ISTHMUS_LOG_LEVEL', doc: 'Least severe level logged.' },
   { key: 'log_json', type: 'bool', default: false, flag: 'log-json', doc: 'Write logs as JSON lines.' },
@@ -48,7 +50,8 @@ export interface AgentConfig {
   nodeName: string;
   dataDir: string | undefined;
   bindAddr: string;
-  ports: { http: number; grpcTls: number; server: number };
+  ports: { http: number; grpcTls: number; server: number; dns: number };
+  domain: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   logJson: boolean;
   dev: boolean;

@@ -1,0 +1,78 @@
+// The DNS interface (UDP and TCP) over the catalog; answers come from answer.ts.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import dnsPacket from 'dns-packet';
+import type { Logger } from '../../lib/log.js';
+import { answerDns, type DnsContext, type DnsRecord } from './answer.js';
+
+function toPacketAnswer(r: DnsRecord): dnsPacket.Answer {
+  return { name: r.name, type: r.type, ttl: r.ttl, class: 'IN', data: r.data } as dnsPacket.Answer;
+}
+
+export class DnsServer {
+  readonly #ctx: () => DnsContext;
+  readonly #log: Logger;
+  #udp: dgram.Socket | undefined;
+  #tcp: net.Server | undefined;
+
+  constructor(deps: { context: () => DnsContext; log: Logger }) {
+    this.#ctx = deps.context;
+    this.#log = deps.log;
+  }
+
+  /** Builds the response for one query packet (never throws: malformed input gets FORMERR). */
+  respond(buf: Buffer): Buffer {
+    let query: dnsPacket.Packet;
+    try {
+      query = dnsPacket.decode(buf);
+    } catch {
+      return dnsPacket.encode({ type: 'response', id: buf.length >= 2 ? buf.readUInt16BE(0) : 0, flags: 1, questions: [] });
+    }
+    const q = query.questions?.[0];
+    if (!q) return dnsPacket.encode({ type: 'response', id: query.id, flags: 1, questions: [] });
+    const a = answerDns(q.name, q.type, this.#ctx());
+    const rcode = a.rcode === 'NXDOMAIN' ? 3 : a.rcode === 'REFUSED' ? 5 : 0;
+    return dnsPacket.encode({
+      type: 'response',
+      id: query.id,
+      flags: dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | rcode,
+      questions: [q],
+      answers: a.answers.map(toPacketAnswer),
+      additionals: a.additionals.map(toPacketAnswer),
+    });
+  }
+
+  async listen(host: string, port: number): Promise<number> {
+    const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    this.#udp = udp;
+    udp.on('message', (msg, rinfo) => udp.send(this.respond(msg), rinfo.port, rinfo.address));
+    udp.on('error', (err) => this.#log.error('DNS UDP error', { error: err.message }));
+    const bound = await new Promise<number>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, host, () => resolve(udp.address().port));
+    });
+    this.#tcp = net.createServer((s) => {
+      let buf = Buffer.alloc(0);
+      s.on('data', (d: Buffer) => {
+        buf = Buffer.concat([buf, d]);
+        while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+          const len = buf.readUInt16BE(0);
+          const res = this.respond(buf.subarray(2, 2 + len));
+          buf = buf.subarray(2 + len);
+          const framed = Buffer.alloc(2 + res.length);
+          framed.writeUInt16BE(res.length, 0);
+          res.copy(framed, 2);
+          s.write(framed);
+        }
+      });
+      s.on('error', () => s.destroy());
+    });
+    await new Promise<void>((resolve, reject) => this.#tcp!.once('error', reject).listen(bound, host, () => resolve()));
+    return bound;
+  }
+
+  async close(): Promise<void> {
+    this.#udp?.close();
+    await new Promise<void>((r) => (this.#tcp ? this.#tcp.close(() => r()) : r()));
+  }
+}
