@@ -13,6 +13,7 @@ import { configWriteCommand } from './commands/config/write.js';
 import { connectGatewayCommand } from './commands/connect/gateway.js';
 import { connectProxyCommand } from './commands/connect/proxy.js';
 import { demoCommand } from './commands/demo.js';
+import { ACL_COMMANDS } from './commands/acl/acl.js';
 import { peeringEstablishCommand, peeringGenerateTokenCommand } from './commands/peering/token.js';
 import {
   peeringDeleteCommand,
@@ -44,6 +45,7 @@ export const COMMANDS: readonly Command[] = [
   connectProxyCommand,
   connectGatewayCommand,
   demoCommand,
+  ...ACL_COMMANDS,
 ];
 
 const GLOBAL_FLAGS: Record<string, FlagSpec> = {

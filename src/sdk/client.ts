@@ -177,12 +177,69 @@ export class IsthmusClient {
     return this.request('GET', '/v1/agent/self');
   }
 
+  aclBootstrap(): Promise<AclToken> {
+    return this.request('PUT', '/v1/acl/bootstrap');
+  }
+
+  aclPolicyCreate(p: { Name: string; Description?: string; Rules?: string }): Promise<AclPolicy> {
+    return this.request('PUT', '/v1/acl/policy', { body: p });
+  }
+
+  aclPolicies(): Promise<AclPolicy[]> {
+    return this.request('GET', '/v1/acl/policies');
+  }
+
+  aclPolicyRead(id: string): Promise<AclPolicy> {
+    return this.request('GET', `/v1/acl/policy/${encodeURIComponent(id)}`);
+  }
+
+  aclPolicyReadByName(name: string): Promise<AclPolicy> {
+    return this.request('GET', `/v1/acl/policy/name/${encodeURIComponent(name)}`);
+  }
+
+  aclPolicyDelete(id: string): Promise<boolean> {
+    return this.request('DELETE', `/v1/acl/policy/${encodeURIComponent(id)}`);
+  }
+
+  aclTokenCreate(t: { Description?: string; Policies?: { ID?: string; Name?: string }[]; ServiceIdentities?: { ServiceName: string }[] }): Promise<AclToken> {
+    return this.request('PUT', '/v1/acl/token', { body: t });
+  }
+
+  aclTokens(): Promise<AclToken[]> {
+    return this.request('GET', '/v1/acl/tokens');
+  }
+
+  aclTokenRead(accessor: string): Promise<AclToken> {
+    return this.request('GET', `/v1/acl/token/${encodeURIComponent(accessor)}`);
+  }
+
+  aclTokenDelete(accessor: string): Promise<boolean> {
+    return this.request('DELETE', `/v1/acl/token/${encodeURIComponent(accessor)}`);
+  }
+
   configDelete(kind: string, name: string): Promise<void> {
     return this.request('DELETE', `/v1/config/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`);
   }
 }
 
 export type ConfigEntry = Record<string, unknown> & { Kind: string; Name: string; ModifyIndex?: number };
+
+export interface AclToken {
+  AccessorID: string;
+  SecretID: string;
+  Description: string;
+  Policies: { ID: string; Name: string }[];
+  ServiceIdentities?: { ServiceName: string }[];
+  Local: boolean;
+  CreateTime: string;
+}
+
+export interface AclPolicy {
+  ID: string;
+  Name: string;
+  Description: string;
+  Rules?: string;
+}
 
 export interface AgentService {
   ID: string;
