@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runCli, startAgent, tempDir, type AgentProcess } from '../support/agent-process.js';
+import { runCli, startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
 
 let agent: AgentProcess;
 const dir = tempDir('acl-cli');
@@ -34,7 +34,7 @@ describe('isthmus acl', () => {
     assert.match(again.stderr, /ACL bootstrap no longer allowed/);
   });
 
-  it('creates a policy from an HCL file and a token linked to it, and that token can do exactly that', () => {
+  it('creates a policy from an HCL file and a token linked to it, and that token can do exactly that', async () => {
     const rules = join(dir.path, 'rules.hcl');
     writeFileSync(rules, 'peering = "write"\nservice "web" {\n  policy = "write"\n}\n');
     assert.equal(cli(['acl', 'policy', 'create', '--name', 'peer-web', '--rules', `@${rules}`], mgmt).code, 0);
@@ -46,6 +46,9 @@ describe('isthmus acl', () => {
     const denied = cli(['services', 'register', '--name', 'db'], tok.SecretID);
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, new RegExp(`Permission denied: token with AccessorID '${tok.AccessorID}' lacks permission 'service:write' on "db"`));
+    // The agent's log arrives asynchronously (the CLI ran synchronously).
+    await waitFor(async () => (/permission denied .*tokenSlot=X-Consul-Token .*resource=service access=write name=db/.test(agent.output()) ? true : undefined), 'the denial in the log, naming permission, resource and token slot');
+    assert.ok(!agent.output().includes(tok.SecretID) && !agent.output().includes(mgmt), 'no secret reaches the log');
     const list = cli(['acl', 'policy', 'list'], mgmt);
     assert.match(list.stdout, /peer-web:/);
     const read = cli(['acl', 'token', 'read', '--accessor-id', tok.AccessorID], mgmt);

@@ -84,17 +84,20 @@ export function requireParam(req: HttpRequest, name: string, what: string): stri
 
 export const ok = (json?: unknown): HttpResult => (json === undefined ? {} : { json });
 
+/** Where a request's token came from (named in denial logs, field report 14). */
+export type TokenSlot = '?token' | 'X-Consul-Token' | 'Authorization: Bearer' | 'anonymous';
+
 /** Token lookup order of Consul: ?token=, X-Consul-Token, Authorization: Bearer. */
-export function tokenOf(query: Query, headers: HttpRequest['headers']): string | undefined {
+export function tokenOf(query: Query, headers: HttpRequest['headers']): { token: string | undefined; slot: TokenSlot } {
   const q = queryOne(query, 'token');
-  if (q) return q;
+  if (q) return { token: q, slot: '?token' };
   const h = headers['x-consul-token'];
   const x = Array.isArray(h) ? h[0] : h;
-  if (x) return x;
+  if (x) return { token: x, slot: 'X-Consul-Token' };
   const auth = headers.authorization;
   const a = Array.isArray(auth) ? auth[0] : auth;
   const m = a ? /^Bearer\s+(.+)$/i.exec(a) : null;
-  return m ? (m[1] as string).trim() : undefined;
+  return m ? { token: (m[1] as string).trim(), slot: 'Authorization: Bearer' } : { token: undefined, slot: 'anonymous' };
 }
 
 /**

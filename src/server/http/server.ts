@@ -96,6 +96,7 @@ export class HttpServer {
     const query = req.query as Query;
     const pretty = query.pretty !== undefined;
     const ac = new AbortController();
+    let tokenSlot = 'anonymous';
     const onClose = (): void => ac.abort();
     req.raw.once('close', onClose);
     reply.raw.once('close', onClose);
@@ -106,7 +107,8 @@ export class HttpServer {
       if (req.headers['x-consul-namespace'] !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
       }
-      const token = tokenOf(query, req.headers);
+      const { token, slot } = tokenOf(query, req.headers);
+      tokenSlot = slot;
       const request: HttpRequest = {
         method: req.method,
         route: route.path,
@@ -128,6 +130,9 @@ export class HttpServer {
       if (err.code === 'INTERNAL') {
         const cause = err.cause as Error | undefined;
         this.#log.error('request failed', { method: req.method, route: route.path, error: cause?.message ?? err.message, stack: cause?.stack });
+      } else if (err.code === 'PERMISSION_DENIED') {
+        // Name the permission, the resource and the token slot, never the token itself.
+        this.#log.info('permission denied', { method: req.method, route: route.path, tokenSlot, ...(err.details ?? {}), reason: err.reason ?? '' });
       } else {
         this.#log.debug('request refused', { method: req.method, route: route.path, code: err.code, status });
       }
