@@ -87,3 +87,16 @@ describe('POST /v1/agent/connect/authorize', () => {
     assert.match(String(foreign.Reason), /unknown trust domain/);
   });
 });
+
+describe('connect and UI listings', () => {
+  it('lists connect-capable instances in /v1/catalog/connect and summaries in /v1/internal/ui/services', async () => {
+    await t.request('PUT', '/v1/agent/service/register', { Name: 'web', Port: 8080, Connect: { SidecarService: {} } });
+    const c = (await t.request('GET', '/v1/catalog/connect/web')).json<Obj[]>();
+    assert.deepEqual(c.map((s) => [s.ServiceName, s.ServiceKind]), [['web-sidecar-proxy', 'connect-proxy']]);
+    const ui = (await t.request('GET', '/v1/internal/ui/services')).json<Obj[]>();
+    const web = ui.find((s) => s.Name === 'web') as Obj;
+    assert.equal(web.InstanceCount, 1);
+    assert.equal(web.ConnectedWithProxy, true);
+    assert.deepEqual((await t.request('GET', '/v1/internal/ui/services?peer=nobody')).json(), []);
+  });
+});

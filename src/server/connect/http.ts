@@ -7,7 +7,7 @@ import { parseSpiffeId } from '../ca/spiffe.js';
 import type { CaService } from '../ca/service.js';
 import { keyspaceOf, passingFlag } from '../catalog/http.js';
 import { topics } from '../catalog/keys.js';
-import { renderHealthEntry } from '../catalog/render.js';
+import { renderHealthEntry, renderServiceNode } from '../catalog/render.js';
 import type { CatalogReader } from '../catalog/state.js';
 import { blockingRead, type BlockingReader } from '../http/blocking.js';
 import type { Handler } from '../http/request.js';
@@ -58,6 +58,46 @@ export function connectHandlers(deps: ConnectHttpDeps): Record<string, Handler> 
       enforce(req.authz, 'service', 'write', service);
       return blockingRead(deps.blocking, req, ['peering|bundles', 'ca|roots'], () =>
         deps.peering.trustBundles().map((t) => ({ PeerName: t.value.PeerName, TrustDomain: t.value.TrustDomain, RootPEMs: t.value.RootPEMs, ExportedPartition: t.value.ExportedPartition, CreateIndex: t.createIndex, ModifyIndex: t.modifyIndex })),
+      );
+    },
+
+    /** /v1/catalog/connect/:service — connect-capable instances in the flat ServiceNode shape. */
+    async catalogConnect(req) {
+      const name = requireParam(req, 'name', 'service name');
+      const ks = keyspaceOf(req);
+      const proxy = `${name}-sidecar-proxy`;
+      return blockingRead(deps.blocking, req, [topics.service(ks, proxy), topics.service(ks, name)], () =>
+        deps.catalog
+          .serviceInstances(ks, proxy)
+          .filter((i) => i.service.value.Kind === 'connect-proxy' && (i.service.value.Proxy as { DestinationServiceName?: string } | undefined)?.DestinationServiceName === name)
+          .concat(deps.catalog.serviceInstances(ks, name).filter((i) => (i.service.value.Connect as { Native?: boolean } | undefined)?.Native === true))
+          .map((i) => renderServiceNode(i.node, i.service)),
+      );
+    },
+
+    /** /v1/internal/ui/services — per-service summaries (the UI's list; ?peer= for imported ones). */
+    async uiServices(req) {
+      const ks = keyspaceOf(req);
+      return blockingRead(deps.blocking, req, [topics.services(ks), topics.checks(ks)], () =>
+        [...deps.catalog.serviceTags(ks).keys()].map((name) => {
+          const entries = deps.catalog.healthService(ks, name);
+          const checks = entries.flatMap((e) => e.checks.map((c) => c.value.Status));
+          return {
+            Kind: entries[0]?.service.value.Kind ?? '',
+            Name: name,
+            Datacenter: entries[0]?.node.value.Datacenter ?? '',
+            Tags: [...new Set(entries.flatMap((e) => e.service.value.Tags))],
+            Nodes: [...new Set(entries.map((e) => e.node.value.Node))],
+            InstanceCount: entries.length,
+            ChecksPassing: checks.filter((x) => x === 'passing').length,
+            ChecksWarning: checks.filter((x) => x === 'warning').length,
+            ChecksCritical: checks.filter((x) => x === 'critical').length,
+            ExternalSources: null,
+            ConnectedWithProxy: deps.catalog.serviceInstances(ks, `${name}-sidecar-proxy`).length > 0,
+            ConnectedWithGateway: false,
+            ...(ks ? { PeerName: ks } : {}),
+          };
+        }),
       );
     },
 

@@ -141,6 +141,8 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     // connect data plane
     { method: 'POST', path: '/v1/agent/connect/authorize', handler: pick(h.connect, 'authorize'), acl: inHandler('service', 'write') },
     { method: 'GET', path: '/v1/internal/peering/trust-bundles', handler: pick(h.connect, 'trustBundles'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/catalog/connect/:name', handler: pick(h.connect, 'catalogConnect'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
+    { method: 'GET', path: '/v1/internal/ui/services', handler: pick(h.connect, 'uiServices'), acl: { resource: 'service', access: 'read', filtered: true, peerAware: true } },
     { method: 'GET', path: '/v1/health/connect/:name', handler: pick(h.connect, 'healthConnect'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
     { method: 'GET', path: '/v1/agent/metrics', handler: h.metrics, acl: { resource: 'agent', access: 'read', name: () => agentName } },
   ];
