@@ -221,3 +221,26 @@ describe('reaping', () => {
     assert.deepEqual(c.Definition, { TTL: '10m0s', DeregisterCriticalServiceAfter: '1m0s' });
   });
 });
+
+describe('maintenance mode', () => {
+  it('takes a service out of healthy results with a critical maintenance check, and back', async () => {
+    await t.request('PUT', '/v1/agent/service/register', { Name: 'maint', Check: { CheckID: 'maint-ttl', TTL: '10m', Status: 'passing' } });
+    assert.equal((await t.request('GET', '/v1/health/service/maint?passing')).json<Obj[]>().length, 1);
+    assert.equal((await t.request('PUT', '/v1/agent/service/maintenance/maint?enable=true&reason=upgrading')).status, 200);
+    const checks = (await t.request('GET', '/v1/agent/checks')).json<Record<string, Obj>>();
+    assert.equal(checks['_service_maintenance:maint']?.Status, 'critical');
+    assert.equal(checks['_service_maintenance:maint']?.Notes, 'upgrading');
+    assert.deepEqual((await t.request('GET', '/v1/health/service/maint?passing')).json(), []);
+    await t.request('PUT', '/v1/agent/service/maintenance/maint?enable=false');
+    assert.equal((await t.request('GET', '/v1/health/service/maint?passing')).json<Obj[]>().length, 1);
+  });
+
+  it('validates enable with Consul texts and 404s unknown services', async () => {
+    assert.equal((await t.request('PUT', '/v1/agent/service/maintenance/maint')).body, 'Missing value for enable');
+    assert.equal((await t.request('PUT', '/v1/agent/service/maintenance/maint?enable=maybe')).body, 'Invalid value for enable: "maybe"');
+    assert.equal((await t.request('PUT', '/v1/agent/service/maintenance/ghost?enable=true')).status, 404);
+    assert.equal((await t.request('PUT', '/v1/agent/maintenance?enable=true')).status, 200);
+    assert.equal((await t.request('GET', '/v1/agent/checks')).json<Record<string, Obj>>()._node_maintenance?.Status, 'critical');
+    await t.request('PUT', '/v1/agent/maintenance?enable=false');
+  });
+});

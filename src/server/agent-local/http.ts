@@ -135,6 +135,22 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       return {};
     },
 
+    async serviceMaintenance(req) {
+      const serviceId = requireParam(req, 'id', 'service ID');
+      const enable = enableParam(req);
+      const svc = agent.service(serviceId);
+      if (svc) enforce(req.authz, 'service', 'write', svc.value.Service);
+      await agent.setMaintenance(serviceId, enable, queryOne(req.query, 'reason') ?? '');
+      return {};
+    },
+
+    async nodeMaintenance(req) {
+      const enable = enableParam(req);
+      enforce(req.authz, 'node', 'write', id.nodeName);
+      await agent.setMaintenance(undefined, enable, queryOne(req.query, 'reason') ?? '');
+      return {};
+    },
+
     async services(req) {
       const { items, filtered } = aclFilter(req, agent.services(), (s) => req.authz.allowed('service', 'read', s.value.Service));
       const f = queryOne(req.query, 'filter');
@@ -239,6 +255,14 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       return { json: [deps.serverAddress] };
     },
   };
+}
+
+/** `?enable=true|false`, required, with Consul's texts. */
+function enableParam(req: Parameters<Handler>[0]): boolean {
+  const v = queryOne(req.query, 'enable');
+  if (v === undefined || v === '') throw invalid('Missing value for enable');
+  if (v !== 'true' && v !== 'false') throw invalid(`Invalid value for enable: "${v}"`);
+  return v === 'true';
 }
 
 function memberOf(deps: AgentHttpDeps): Record<string, unknown> {

@@ -187,6 +187,44 @@ export class AgentLocalService {
     await this.runner.ttlUpdate(id, status, output);
   }
 
+  /**
+   * Maintenance mode (Consul): a critical `_service_maintenance:<id>` check (or `_node_maintenance`
+   * for the whole node) takes the instance out of healthy results until disabled.
+   */
+  async setMaintenance(serviceId: string | undefined, enable: boolean, reason: string): Promise<void> {
+    const node = this.#identity.nodeName;
+    let svc: ServiceRecord | undefined;
+    if (serviceId !== undefined) {
+      svc = this.#catalog.reader.service('', node, serviceId)?.value;
+      if (!svc) throw notFound(`No service registered with ID "${serviceId}"`);
+    }
+    const checkId = svc ? `_service_maintenance:${svc.ID}` : '_node_maintenance';
+    if (!enable) {
+      if (this.#catalog.reader.check('', node, checkId)) await this.#catalog.deregister({ node, checkId });
+      return;
+    }
+    await this.#catalog.register({
+      nodeName: node,
+      checks: [
+        {
+          Node: node,
+          CheckID: checkId,
+          Name: svc ? 'Service Maintenance Mode' : 'Node Maintenance Mode',
+          Status: 'critical',
+          Notes: reason || (svc ? 'Maintenance mode is enabled for this service, but no reason was provided. This is a default message.' : 'Maintenance mode is enabled for this node, but no reason was provided. This is a default message.'),
+          Output: '',
+          ServiceID: svc?.ID ?? '',
+          ServiceName: svc?.Service ?? '',
+          ServiceTags: svc?.Tags ?? [],
+          Type: 'maintenance',
+          ExposedPort: 0,
+          Definition: {},
+          PeerName: '',
+        },
+      ],
+    });
+  }
+
   services(): Indexed<ServiceRecord>[] {
     return this.#catalog.reader.servicesOfNode('', this.#identity.nodeName);
   }

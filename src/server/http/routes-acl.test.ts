@@ -75,6 +75,8 @@ function sample(r: Route): { url: string; body?: unknown } {
     'GET /v1/connect/intentions/exact': { url: '/v1/connect/intentions/exact?source=a&destination=web' },
     'PUT /v1/connect/intentions/exact': { url: '/v1/connect/intentions/exact?source=b&destination=web', body: { Action: 'deny' } },
     'DELETE /v1/connect/intentions/exact': { url: '/v1/connect/intentions/exact?source=a&destination=web' },
+    'PUT /v1/agent/service/maintenance/:id': { url: '/v1/agent/service/maintenance/walk-svc?enable=true&reason=test' },
+    'PUT /v1/agent/maintenance': { url: '/v1/agent/maintenance?enable=false' },
     'POST /v1/agent/connect/authorize': { url: '/v1/agent/connect/authorize', body: { Target: 'web', ClientCertURI: 'spiffe://x.consul/ns/default/dc/dc1/svc/a' } },
     'GET /v1/internal/peering/trust-bundles': { url: '/v1/internal/peering/trust-bundles?service=web' },
     'POST /v1/connect/intentions': { url: '/v1/connect/intentions', body: { SourceName: `s-${randomUUID().slice(0, 6)}`, DestinationName: 'web', Action: 'allow' } },

@@ -78,6 +78,8 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     // agent
     { method: 'PUT', path: '/v1/agent/service/register', handler: a('registerService'), acl: inHandler('service', 'write') },
     { method: 'PUT', path: '/v1/agent/service/deregister/:id', handler: a('deregisterService'), acl: inHandler('service', 'write') },
+    { method: 'PUT', path: '/v1/agent/service/maintenance/:id', handler: a('serviceMaintenance'), acl: inHandler('service', 'write') },
+    { method: 'PUT', path: '/v1/agent/maintenance', handler: a('nodeMaintenance'), acl: inHandler('node', 'write') },
     { method: 'GET', path: '/v1/agent/services', handler: a('services'), acl: { resource: 'service', access: 'read', filtered: true } },
     { method: 'GET', path: '/v1/agent/service/:id', handler: a('service'), acl: inHandler('service', 'read') },
     { method: 'PUT', path: '/v1/agent/check/register', handler: a('registerCheck'), acl: inHandler('node', 'write') },
