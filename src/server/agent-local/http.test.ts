@@ -80,6 +80,29 @@ describe('agent service registration', () => {
     assert.equal(c.Output, 'TTL expired (last output before timeout follows): last words');
   });
 
+  it('follows redirects in HTTP checks unless DisableRedirects is set', async () => {
+    const srv = http.createServer((req, res) => {
+      if (req.url === '/old') res.writeHead(302, { Location: '/new' }).end();
+      else res.writeHead(200).end('moved here');
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    try {
+      await t.request('PUT', '/v1/agent/check/register', { Name: 'redir', HTTP: `http://127.0.0.1:${port}/old`, Interval: '1s' });
+      await t.request('PUT', '/v1/agent/check/register', { Name: 'noredir', HTTP: `http://127.0.0.1:${port}/old`, Interval: '1s', DisableRedirects: true });
+      await waitFor(async () => ((await checkStatus('redir')) === 'passing' ? true : undefined), 'redirect followed');
+      // A new check starts critical anyway: wait for the probe's own output to prove the 302 was seen.
+      await waitFor(async () => {
+        const c = (await t.request('GET', '/v1/agent/checks')).json<Record<string, Obj>>().noredir;
+        return c?.Status === 'critical' && /: 302 /.test(String(c.Output)) ? true : undefined;
+      }, 'redirect not followed');
+    } finally {
+      srv.close();
+      await t.request('PUT', '/v1/agent/check/deregister/redir');
+      await t.request('PUT', '/v1/agent/check/deregister/noredir');
+    }
+  });
+
   it('runs HTTP checks: 2xx passing, 429 warning, 5xx critical', async () => {
     let code = 200;
     const srv = http.createServer((_req, res) => {

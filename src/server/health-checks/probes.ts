@@ -24,7 +24,10 @@ export function statusForHttp(code: number): CheckStatus {
   return 'critical';
 }
 
-export function probeHttp(def: CheckDefinition): Promise<ProbeResult> {
+/** Consul's HTTP checks follow up to 10 redirects unless DisableRedirects is set. */
+export const MAX_REDIRECTS = 10;
+
+export function probeHttp(def: CheckDefinition, redirects = 0): Promise<ProbeResult> {
   const url = def.HTTP as string;
   const method = def.Method || 'GET';
   const max = def.OutputMaxSize ?? DEFAULT_OUTPUT_MAX_SIZE;
@@ -61,6 +64,20 @@ export function probeHttp(def: CheckDefinition): Promise<ProbeResult> {
           : {}),
       },
       (res) => {
+        const code0 = res.statusCode ?? 0;
+        const location = res.headers.location;
+        if (code0 >= 300 && code0 < 400 && location && !def.DisableRedirects && redirects < MAX_REDIRECTS) {
+          res.resume();
+          let next: string;
+          try {
+            next = new URL(location, target).toString();
+          } catch {
+            finish({ status: 'critical', output: `HTTP ${method} ${url}: invalid redirect location "${location}"` });
+            return;
+          }
+          void probeHttp({ ...def, HTTP: next }, redirects + 1).then(finish);
+          return;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (c: Buffer) => {
