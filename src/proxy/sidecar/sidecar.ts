@@ -13,6 +13,8 @@ export const DEFAULT_REFRESH_MS = 5_000;
 export const DECISION_TTL_MS = 1_000;
 
 interface Material {
+  /** Our datacenter, read from our own SPIFFE ID (no agent:read needed). */
+  datacenter: string;
   certPem: string;
   keyPem: string;
   trustDomain: string;
@@ -60,7 +62,8 @@ export class SidecarProxy {
 
   async #load(): Promise<Material> {
     const [leaf, roots, bundles] = await Promise.all([this.#client.leaf(this.#destination), this.#client.roots(), this.#client.trustBundles(this.#destination)]);
-    return { certPem: leaf.CertPEM, keyPem: leaf.PrivateKeyPEM, trustDomain: roots.TrustDomain.toLowerCase(), localRoots: roots.Roots.map((r) => r.RootCert), bundles };
+    const datacenter = /\/dc\/([^/]+)\//.exec(leaf.ServiceURI)?.[1] ?? '';
+    return { datacenter, certPem: leaf.CertPEM, keyPem: leaf.PrivateKeyPEM, trustDomain: roots.TrustDomain.toLowerCase(), localRoots: roots.Roots.map((r) => r.RootCert), bundles };
   }
 
   #serverContext(): tls.SecureContextOptions {
@@ -205,8 +208,7 @@ export class SidecarProxy {
     const local = await this.#client.healthConnect(u.DestinationName, { passing: true });
     const pick = local[Math.floor(Math.random() * local.length)];
     if (!pick) throw new Error(`no healthy connect instances of "${u.DestinationName}"`);
-    const self = await this.#client.self();
-    const dc = self.Config.Datacenter;
+    const dc = this.#m.datacenter;
     return {
       host: pick.Service.Address || pick.Node.Address,
       port: pick.Service.Port ?? 0,
