@@ -8,3 +8,6 @@ const code = await runCli(process.argv.slice(2), {
   self: [process.execPath, process.argv[1] as string],
 });
 process.exitCode = code;
+// The command is done (long-running ones return only after shutting down): do not let a leftover
+// handle keep the process alive, but give stdout a moment to flush first.
+setTimeout(() => process.exit(code), 500).unref();

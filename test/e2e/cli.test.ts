@@ -97,6 +97,15 @@ describe('isthmus agent start-up', () => {
     }
   });
 
+  it('exits 1 with the reason, and leaves nothing running, when a port is taken', () => {
+    const port = new URL(agent.httpAddr).port;
+    const started = Date.now();
+    const r = runCli(['agent', '--dev', '--node', 'clash', '--http-port', port, '--grpc-tls-port', '0', '--dns-port', '0']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /EADDRINUSE/);
+    assert.ok(Date.now() - started < 15_000, 'the process exits instead of hanging on open handles');
+  });
+
   it('requires --data-dir without --dev', () => {
     const r = runCli(['agent', '--http-port', '0']);
     assert.equal(r.code, 1);

@@ -53,7 +53,10 @@ export async function startAgent(args: string[]): Promise<AgentProcess> {
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const httpAddr = await new Promise<string>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start within ${START_TIMEOUT_MS}ms:\n${out}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`agent did not start within ${START_TIMEOUT_MS}ms:\n${out}`));
+    }, START_TIMEOUT_MS);
     const onData = (): void => {
       const m = /HTTP API: (http:\/\/[\d.]+:\d+)/.exec(out);
       if (m) {

@@ -24,7 +24,10 @@ export async function startCli(args: string[], ready: RegExp, timeoutMs = 20_000
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`"${args.join(' ')}" not ready:\n${out}`)), timeoutMs);
+    const t = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`"${args.join(' ')}" not ready:\n${out}`));
+    }, timeoutMs);
     const check = (): void => {
       if (ready.test(out)) {
         clearTimeout(t);

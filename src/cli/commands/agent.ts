@@ -24,7 +24,13 @@ export const agentCommand: Command = {
     const config = resolveAgentConfig({ flags: cliFlags, env: ctx.env, file });
     const log = createLogger({ level: config.logLevel, json: config.logJson });
     const agent = await Agent.create(config, { log });
-    await agent.start();
+    try {
+      await agent.start();
+    } catch (err) {
+      // Whatever did start (listeners, timers, the store) is closed before reporting the failure.
+      await agent.stop().catch(() => undefined);
+      throw err;
+    }
     const { http, grpcTls, dns } = agent.addresses;
     ctx.out(
       [

@@ -42,7 +42,19 @@ export class DnsServer {
     });
   }
 
+  /** Binds UDP and TCP on the same port; with port 0, retries until both get the same free port. */
   async listen(host: string, port: number): Promise<number> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#listenOnce(host, port);
+      } catch (err) {
+        await this.close();
+        if (port !== 0 || attempt >= 20 || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      }
+    }
+  }
+
+  async #listenOnce(host: string, port: number): Promise<number> {
     const udp = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
     this.#udp = udp;
     udp.on('message', (msg, rinfo) => udp.send(this.respond(msg), rinfo.port, rinfo.address));
@@ -72,7 +84,14 @@ export class DnsServer {
   }
 
   async close(): Promise<void> {
-    this.#udp?.close();
-    await new Promise<void>((r) => (this.#tcp ? this.#tcp.close(() => r()) : r()));
+    try {
+      this.#udp?.close();
+    } catch {
+      // already closed
+    }
+    this.#udp = undefined;
+    const tcp = this.#tcp;
+    this.#tcp = undefined;
+    await new Promise<void>((r) => (tcp?.listening ? tcp.close(() => r()) : r()));
   }
 }
