@@ -6,6 +6,7 @@ import { enforce } from '../acl/errors.js';
 import { parseSpiffeId } from '../ca/spiffe.js';
 import type { CaService } from '../ca/service.js';
 import { keyspaceOf, passingFlag } from '../catalog/http.js';
+import { connectInstances, isConnectNative, isProxyFor, serviceSummary } from '../catalog/connect.js';
 import { topics } from '../catalog/keys.js';
 import { renderHealthEntry, renderServiceNode } from '../catalog/render.js';
 import type { CatalogReader } from '../catalog/state.js';
@@ -67,11 +68,7 @@ export function connectHandlers(deps: ConnectHttpDeps): Record<string, Handler> 
       const ks = keyspaceOf(req);
       const proxy = `${name}-sidecar-proxy`;
       return blockingRead(deps.blocking, req, [topics.service(ks, proxy), topics.service(ks, name)], () =>
-        deps.catalog
-          .serviceInstances(ks, proxy)
-          .filter((i) => i.service.value.Kind === 'connect-proxy' && (i.service.value.Proxy as { DestinationServiceName?: string } | undefined)?.DestinationServiceName === name)
-          .concat(deps.catalog.serviceInstances(ks, name).filter((i) => (i.service.value.Connect as { Native?: boolean } | undefined)?.Native === true))
-          .map((i) => renderServiceNode(i.node, i.service)),
+        connectInstances(deps.catalog, ks, name).map((i) => renderServiceNode(i.node, i.service)),
       );
     },
 
@@ -81,18 +78,10 @@ export function connectHandlers(deps: ConnectHttpDeps): Record<string, Handler> 
       return blockingRead(deps.blocking, req, [topics.services(ks), topics.checks(ks)], () =>
         [...deps.catalog.serviceTags(ks).keys()].map((name) => {
           const entries = deps.catalog.healthService(ks, name);
-          const checks = entries.flatMap((e) => e.checks.map((c) => c.value.Status));
           return {
             Kind: entries[0]?.service.value.Kind ?? '',
-            Name: name,
             Datacenter: entries[0]?.node.value.Datacenter ?? '',
-            Tags: [...new Set(entries.flatMap((e) => e.service.value.Tags))],
-            Nodes: [...new Set(entries.map((e) => e.node.value.Node))],
-            InstanceCount: entries.length,
-            ChecksPassing: checks.filter((x) => x === 'passing').length,
-            ChecksWarning: checks.filter((x) => x === 'warning').length,
-            ChecksCritical: checks.filter((x) => x === 'critical').length,
-            ExternalSources: null,
+            ...serviceSummary(name, entries),
             ConnectedWithProxy: deps.catalog.serviceInstances(ks, `${name}-sidecar-proxy`).length > 0,
             ConnectedWithGateway: false,
             ...(ks ? { PeerName: ks } : {}),
@@ -110,14 +99,14 @@ export function connectHandlers(deps: ConnectHttpDeps): Record<string, Handler> 
       return blockingRead(deps.blocking, req, [topics.service(ks, proxy), topics.service(ks, name)], () =>
         deps.catalog
           .healthService(ks, proxy)
-          .filter((e) => e.service.value.Kind === 'connect-proxy' && (e.service.value.Proxy as { DestinationServiceName?: string } | undefined)?.DestinationServiceName === name)
+          .filter((e) => isProxyFor(e.service.value, name))
           // A sidecar is only as healthy as the instance it fronts (Consul's alias check).
           .map((e) => {
             const dest = (e.service.value.Proxy as { DestinationServiceID?: string }).DestinationServiceID ?? '';
             const fronted = dest ? deps.catalog.checksOfInstance(ks, e.node.value.Node, dest) : [];
             return { ...e, checks: [...e.checks, ...fronted] };
           })
-          .concat(deps.catalog.healthService(ks, name).filter((e) => (e.service.value.Connect as { Native?: boolean } | undefined)?.Native === true))
+          .concat(deps.catalog.healthService(ks, name).filter((e) => isConnectNative(e.service.value)))
           .filter((e) => !passingOnly || e.checks.every((c) => c.value.Status === 'passing'))
           .map(renderHealthEntry),
       );

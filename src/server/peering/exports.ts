@@ -1,5 +1,6 @@
 // What an exporting cluster sends a peer (spec §6.1), computed purely from the catalog, the
 // exported-services entry and the CA: the service list, one payload per service, the trust bundle.
+import { connectInstances } from '../catalog/connect.js';
 import type { CatalogReader } from '../catalog/state.js';
 import type { CheckRecord, CheckStatus, HealthEntry } from '../catalog/types.js';
 
@@ -133,8 +134,7 @@ export function meshGateways(reader: CatalogReader): HealthEntry[] {
 
 /** Does a service have connect-capable instances (a sidecar proxy or connect-native)? */
 export function isConnectCapable(reader: CatalogReader, name: string): boolean {
-  const proxies = reader.serviceInstances('', `${name}-sidecar-proxy`).some((i) => i.service.value.Kind === 'connect-proxy' && (i.service.value.Proxy as { DestinationServiceName?: string } | undefined)?.DestinationServiceName === name);
-  return proxies || reader.serviceInstances('', name).some((i) => (i.service.value.Connect as { Native?: boolean } | undefined)?.Native === true);
+  return connectInstances(reader, '', name).length > 0;
 }
 
 /** The peered SNI a dialing proxy uses to reach an exported service through our gateways (§10.1). */

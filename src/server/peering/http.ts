@@ -4,6 +4,7 @@ import type { ObjectSchema } from '../../lib/json-decode.js';
 import { blockingRead, type BlockingReader } from '../http/blocking.js';
 import type { Handler, HttpRequest } from '../http/request.js';
 import { decodeBody, queryOne } from '../http/request.js';
+import { serviceSummary } from '../catalog/connect.js';
 import type { CatalogReader } from '../catalog/state.js';
 import { exportedNamesFor, type ExportedServiceRule } from './exports.js';
 import { renderPeering } from './render.js';
@@ -102,20 +103,7 @@ export function peeringHandlers(deps: PeeringHttpDeps): Record<string, Handler> 
       const peer = queryOne(req.query, 'peer') ?? '';
       const names = peer ? exportedNamesFor(deps.exportRules(), peer, [...deps.catalog.serviceTags('').keys()]) : [];
       return {
-        json: names.map((name) => {
-          const entries = deps.catalog.healthService('', name);
-          const checks = entries.flatMap((e) => e.checks.map((c) => c.value.Status));
-          return {
-            Name: name,
-            Tags: [...new Set(entries.flatMap((e) => e.service.value.Tags))],
-            Nodes: [...new Set(entries.map((e) => e.node.value.Node))],
-            InstanceCount: entries.length,
-            ChecksPassing: checks.filter((s) => s === 'passing').length,
-            ChecksWarning: checks.filter((s) => s === 'warning').length,
-            ChecksCritical: checks.filter((s) => s === 'critical').length,
-            ExternalSources: null,
-          };
-        }),
+        json: names.map((name) => serviceSummary(name, deps.catalog.healthService('', name))),
       };
     },
   };
