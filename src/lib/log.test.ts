@@ -23,6 +23,7 @@ describe('log values are escaped', () => {
     assert.equal(out.length, 2, out.join('\n'));
     for (const l of out) {
       assert.match(l, /^\d{4}-\d\d-\d\dT[\d:.]+Z \[(INFO|WARN)\] /);
+      // eslint-disable-next-line no-control-regex -- asserting no control character survives
       assert.doesNotMatch(l, /[\u0000-\u001f\u0085\u2028]/);
     }
     assert.ok(out[0]?.includes('path="/v1/catalog/service/a\\n2099-01-01T00:00:00.000Z [ERROR] forged line\\r\\u0085\\u2028x\\u0000"'), out[0]);

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { SILENT_LOGGER } from '../../lib/log.js';
-import { bodyTooLargeMessage, TOO_MANY_CONNECTIONS } from './limits.js';
+import { bodyTooLargeMessage, DEFAULT_HTTP_LIMITS, TOO_MANY_CONNECTIONS } from './limits.js';
 import type { Route } from './routes.js';
 import { HttpServer } from './server.js';
 
-const LIMITS = { bodyBytes: 1024, headersTimeoutMs: 600, requestTimeoutMs: 1200, keepAliveTimeoutMs: 500, checkIntervalMs: 100, maxConnsPerClient: 4, maxConnections: 1000 };
+const LIMITS = { bodyBytes: 1024, headersTimeoutMs: 600, requestTimeoutMs: 1200, keepAliveTimeoutMs: 500, checkIntervalMs: 100, maxConnsPerClient: 4, exemptLoopback: false, maxConnections: 1000 };
 const routes: Route[] = [
   { method: 'PUT', path: '/v1/echo', acl: { none: true }, handler: async (req) => ({ text: `got ${req.body.length}` }) },
   {
@@ -48,6 +48,11 @@ function raw(): Promise<{ socket: Socket; closed: Promise<{ text: string; afterM
 }
 
 describe('HTTP limits', () => {
+  it('exempts loopback clients from the per-address cap by default, not from the total cap', () => {
+    assert.equal(DEFAULT_HTTP_LIMITS.exemptLoopback, true);
+    assert.ok(DEFAULT_HTTP_LIMITS.maxConnections > 10_000, 'room for 10,000 blocking queries');
+  });
+
   it('answers a body over the limit with 413 and a clear text', async () => {
     const r = await server.inject({ method: 'PUT', url: '/v1/echo', payload: 'x'.repeat(LIMITS.bodyBytes + 1) });
     assert.equal(r.statusCode, 413);
@@ -121,7 +126,7 @@ describe('HTTP limits', () => {
     assert.match(text, /late but fine/);
   });
 
-  it('caps concurrent connections per client address with Consul’s 429 text', async () => {
+  it('caps concurrent connections per client address with Consul’s 429 text (loopback exemption off here)', async () => {
     const held = await Promise.all(Array.from({ length: LIMITS.maxConnsPerClient }, () => raw()));
     // Keep the held ones busy so the idle timeout does not free them during the check.
     for (const h of held) h.socket.write('GET /v1/slow HTTP/1.1\r\nHost: x\r\n\r\n');

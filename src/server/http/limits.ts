@@ -17,6 +17,11 @@ export interface HttpLimits {
   checkIntervalMs: number;
   /** Concurrent connections one client address may hold (Consul's limits.http_max_conns_per_client). */
   maxConnsPerClient: number;
+  /**
+   * Loopback clients are not capped per address: sidecars, gateways, the CLI and local tooling all share
+   * 127.0.0.1 (10,000 blocking queries from one local process are normal); the total cap still holds.
+   */
+  exemptLoopback: boolean;
   /** Concurrent connections in total. */
   maxConnections: number;
 }
@@ -28,7 +33,8 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   keepAliveTimeoutMs: 30_000,
   checkIntervalMs: 1_000,
   maxConnsPerClient: 200,
-  maxConnections: 8_192,
+  exemptLoopback: true,
+  maxConnections: 16_384,
 };
 
 /** The 413 text (Consul-like: says what the limit is). */
@@ -38,6 +44,10 @@ export function bodyTooLargeMessage(limit: number): string {
 
 /** Consul's answer when one address holds too many connections. */
 export const TOO_MANY_CONNECTIONS = 'Your IP is issuing too many concurrent connections, please rate limit your calls\n';
+
+function isLoopback(addr: string): boolean {
+  return addr.startsWith('127.') || addr === '::1' || addr.startsWith('::ffff:127.');
+}
 
 function refuse(socket: Socket, status: string, text: string): void {
   socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`);
@@ -72,7 +82,7 @@ export function createLimitedServer(handler: RequestListener<typeof IncomingMess
       if (left <= 0) perClient.delete(addr);
       else perClient.set(addr, left);
     });
-    if (n > limits.maxConnsPerClient) refuse(socket, '429 Too Many Requests', TOO_MANY_CONNECTIONS);
+    if (n > limits.maxConnsPerClient && !(limits.exemptLoopback && isLoopback(addr))) refuse(socket, '429 Too Many Requests', TOO_MANY_CONNECTIONS);
     else if (total > limits.maxConnections) refuse(socket, '503 Service Unavailable', 'Too many concurrent connections to this agent\n');
   });
   return server;
