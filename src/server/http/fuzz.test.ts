@@ -97,3 +97,25 @@ describe('fuzz: every write endpoint', () => {
     });
   }
 });
+
+describe('fuzz: ?filter= expressions on read endpoints', () => {
+  const piece = fc.oneof(
+    fc.constantFrom('ServiceName', 'Service', 'Meta.env', 'Meta["a b"]', 'Tags', 'Checks.Status', 'Node', 'toString', '__proto__.x', 'constructor'),
+    fc.constantFrom('==', '!=', 'is empty', 'is not empty', 'in', 'not in', 'contains', 'matches', 'not matches', 'and', 'or', 'not', '(', ')'),
+    fc.constantFrom('"web"', '"\\d"', '"(a+)+$"', '`x`', '"\\\\w+"', '"["', 'web', '""', '"\\u0000"'),
+    fc.string({ maxLength: 8 }),
+  );
+  const expr = fc.array(piece, { minLength: 1, maxLength: 8 }).map((p) => p.join(' '));
+  for (const path of ['/v1/agent/services', '/v1/agent/checks', '/v1/catalog/service/web', '/v1/health/service/web', '/v1/catalog/nodes', '/v1/health/state/any']) {
+    it(`GET ${path}?filter=…: ${RUNS * 2} runs`, async () => {
+      await fc.assert(
+        fc.asyncProperty(expr, async (f) => {
+          const r = await agent.request('GET', `${path}?filter=${encodeURIComponent(f)}`, undefined, { 'X-Consul-Token': ROOT });
+          assert.ok(r.status < 500, `${f} → ${r.status} ${r.body.slice(0, 200)}`);
+          if (r.status >= 400) assert.match(r.body, /^Failed to create boolean expression evaluator: /, `${f} → ${r.body.slice(0, 200)}`);
+        }),
+        { numRuns: RUNS * 2, ...(SEED === undefined ? {} : { seed: SEED }), verbose: 1 },
+      );
+    });
+  }
+});
