@@ -1,5 +1,7 @@
 // Reads service definition files the way `consul services register` does (JSON; service or services).
 import { readFileSync } from 'node:fs';
+import { parseJsonText } from '../../../lib/json-decode.js';
+import { setOwn } from '../../../lib/safe-object.js';
 import type { ServiceDefinition } from '../../../sdk/client.js';
 import { UsageError } from '../../command.js';
 
@@ -18,7 +20,7 @@ function toApiKeys(value: unknown, keepKeys = false): unknown {
   for (const [k, v] of Object.entries(value)) {
     const key = keepKeys ? k : pascal(k);
     const mapLike = ['Meta', 'NodeMeta', 'Header', 'TaggedAddresses'].includes(key);
-    out[key] = mapLike && key !== 'TaggedAddresses' ? v : toApiKeys(v, false);
+    setOwn(out, key, mapLike && key !== 'TaggedAddresses' ? v : toApiKeys(v, false));
   }
   return out;
 }
@@ -33,7 +35,7 @@ export function readServiceDefinitions(path: string): ServiceDefinition[] {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = parseJsonText(text); // nesting bounded: toApiKeys recurses
   } catch (err) {
     throw new UsageError(`cannot parse "${path}" as JSON: ${(err as Error).message}`);
   }
