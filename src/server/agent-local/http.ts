@@ -15,6 +15,7 @@ import { aclFilter, decodeBody, queryFlag, queryOne, requireParam } from '../htt
 import { AGENT_CHECK_SCHEMA, type AgentCheckInput } from '../health-checks/definition.js';
 import { AGENT_CHECK_UPDATE_SCHEMA, AGENT_SERVICE_SCHEMA, type AgentServiceInput } from './schema.js';
 import type { AgentLocalService } from './service.js';
+import { setOwn } from '../../lib/safe-object.js';
 
 export interface AgentHttpDeps {
   agent: AgentLocalService;
@@ -158,7 +159,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       const out: Record<string, unknown> = {};
       for (const s of items) {
         const r = renderAgentService(s, id.datacenter);
-        if (keep(r)) out[s.value.ID] = r;
+        if (keep(r)) setOwn(out, s.value.ID, r);
       }
       return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },
@@ -194,7 +195,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       const out: Record<string, unknown> = {};
       for (const c of items) {
         const r = renderCheck(c);
-        if (keep(r)) out[c.value.CheckID] = r;
+        if (keep(r)) setOwn(out, c.value.CheckID, r);
       }
       return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },

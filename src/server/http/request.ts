@@ -2,6 +2,7 @@
 import { invalid } from '../../lib/errors.js';
 import { decodeJson, DecodeError, type ObjectSchema } from '../../lib/json-decode.js';
 import type { Authorizer } from '../acl/authorizer.js';
+import { setOwn } from '../../lib/safe-object.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -59,8 +60,8 @@ export function nodeMetaFilter(q: Query): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const i = p.indexOf(':');
-    if (i < 0) out[p] = '';
-    else out[p.slice(0, i)] = p.slice(i + 1);
+    if (i < 0) setOwn(out, p, '');
+    else setOwn(out, p.slice(0, i), p.slice(i + 1));
   }
   return out;
 }

@@ -1,16 +1,18 @@
 // The HTTP server: the only file that imports the framework. Adapts the route table to Fastify and
 // renders results and errors with Consul's conventions (plain-text errors, 405 + Allow, ?pretty).
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions, type LightMyRequestResponse } from 'fastify';
-import { IsthmusError, toIsthmusError } from '../../lib/errors.js';
+import { invalid, IsthmusError, toIsthmusError } from '../../lib/errors.js';
+import { depthMessage } from '../../lib/nesting.js';
 import type { Logger } from '../../lib/log.js';
 import { HTTP_STATUS } from './errors.js';
+import { bodyTooLargeMessage, createLimitedServer, DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
 import { ALLOW_ALL, type Authorizer } from '../acl/authorizer.js';
 import { authorizeRoute } from './authorize.js';
 import { tokenOf, type HttpRequest, type HttpResult, type Query } from './request.js';
 import type { HttpMethod, Route } from './routes.js';
 
 /** The most a request body may hold. */
-export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT_BYTES = DEFAULT_HTTP_LIMITS.bodyBytes;
 const ALL_METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE'];
 const NOT_API = "Invalid URL path: if attempting to use the HTTP API, ensure the path starts with '/v1/'\n";
 const NOT_ENDPOINT = 'Invalid URL path: not a recognized HTTP API endpoint\n';
@@ -19,6 +21,8 @@ export interface HttpServerOptions {
   log: Logger;
   /** @default DEFAULT_BODY_LIMIT_BYTES */
   bodyLimit?: number;
+  /** Timeouts and connection caps (defaults: DEFAULT_HTTP_LIMITS). */
+  limits?: Partial<HttpLimits>;
   /** Sent on every response (Consul's http_config.response_headers). */
   responseHeaders?: Record<string, string>;
   /** Resolves the request's token; throws for an unknown secret. @default allow-all (ACLs off) */
@@ -44,8 +48,10 @@ export class HttpServer {
   constructor(routes: Route[], options: HttpServerOptions) {
     this.#log = options.log;
     this.#authenticate = options.authenticate ?? (() => ALLOW_ALL);
+    const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...(options.bodyLimit !== undefined ? { bodyBytes: options.bodyLimit } : {}), ...(options.limits ?? {}) };
     this.#app = Fastify({
-      bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES,
+      bodyLimit: limits.bodyBytes,
+      serverFactory: (handler) => createLimitedServer(handler, limits),
       logger: false,
       return503OnClosing: true,
       // Blocked queries may wait minutes; closing must not wait for them.
@@ -88,7 +94,8 @@ export class HttpServer {
       // Framework-level failures (body too large, bad content length): answer in Consul's plain text.
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) this.#log.error('unhandled HTTP error', { error: err.message, stack: err.stack });
-      return reply.code(status).type('text/plain; charset=utf-8').send(status === 500 ? 'An unexpected error occurred' : err.message);
+      const text = status === 413 ? bodyTooLargeMessage(limits.bodyBytes) : status === 500 ? 'An unexpected error occurred' : err.message;
+      return reply.code(status).type('text/plain; charset=utf-8').send(text);
     });
   }
 
@@ -125,7 +132,9 @@ export class HttpServer {
       const result = await route.handler(request);
       return send(reply, result, pretty);
     } catch (thrown) {
-      const err = toIsthmusError(thrown);
+      // Last line of defence for class 1 of issue 10: a stack overflow here can only come from input
+      // nested deeper than a decoder bounded it; answer as the decoders do instead of with a 500.
+      const err = thrown instanceof RangeError && /call stack/i.test(thrown.message) ? invalid(`Request decode failed: ${depthMessage()}`) : toIsthmusError(thrown);
       const status = err.httpStatus ?? HTTP_STATUS[err.code];
       if (err.code === 'INTERNAL') {
         const cause = err.cause as Error | undefined;

@@ -114,6 +114,8 @@ export class PeerSession {
   #heartbeat: NodeJS.Timeout | undefined;
   #timeout: NodeJS.Timeout | undefined;
   #exporting = false;
+  /** Wakes the export loop early (a new subscription must not wait for a catalog change). */
+  #wake: AbortController | undefined;
   #ended = false;
   #resolveDone!: (end: SessionEnd) => void;
   readonly done: Promise<SessionEnd>;
@@ -209,6 +211,7 @@ export class PeerSession {
     if (req.ResourceURL === URL_SERVER_ADDRESSES && this.#o.role === 'dialer') return; // only dialers import addresses
     if (this.#subscribed.has(req.ResourceURL)) return;
     this.#subscribed.add(req.ResourceURL);
+    this.#wake?.abort();
     void this.#exportLoop();
   }
 
@@ -281,7 +284,8 @@ export class PeerSession {
       while (!this.#ended) {
         const index = this.#d.hub.index(topics);
         this.#exportOnce();
-        await this.#d.hub.wait(topics, index, 60_000, this.#abort.signal);
+        this.#wake = new AbortController();
+        await this.#d.hub.wait(topics, index, 60_000, AbortSignal.any([this.#abort.signal, this.#wake.signal]));
         await new Promise((r) => setTimeout(r, EXPORT_DEBOUNCE_MS));
       }
     } catch (err) {
@@ -330,9 +334,9 @@ export class PeerSession {
       }
       if (this.#subscribed.has(URL_EXPORTED_SERVICE_LIST)) {
         this.#offer(URL_EXPORTED_SERVICE_LIST, ID_SERVICE_LIST, anyPack(ExportedServiceListSchema, create(ExportedServiceListSchema, { Services: names })));
-        if (prevList !== this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`) || prevList === undefined) {
-          this.#d.tracker.update(this.id, { exportedServices: names });
-        }
+        // StreamStatus.ExportedServices is what this stream actually sent (issue 10, class 9).
+        const sent = this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`);
+        if (sent !== undefined && sent !== prevList) this.#d.tracker.update(this.id, { exportedServices: [...names] });
       }
     }
     if (this.#subscribed.has(URL_TRUST_BUNDLE)) {
