@@ -106,6 +106,10 @@ export class HttpServer {
       if (query.ns !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');
       }
+      const partition = query.partition;
+      if (partition !== undefined && partition !== '' && partition !== 'default') {
+        throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature');
+      }
       if (req.headers['x-consul-namespace'] !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
       }
