@@ -39,6 +39,8 @@ import { metricsHandler, type Gauge } from './metrics/http.js';
 import { DialManager } from './peering/dialer.js';
 import { meshGateways, type ExportedServiceRule } from './peering/exports.js';
 import { peeringHandlers } from './peering/http.js';
+import { importedServicesHandler } from './peering/imported-services.js';
+import { kvModule } from './kv/http.js';
 import { PeeringService } from './peering/service.js';
 import type { SessionDeps } from './peering/session.js';
 import { SessionRegistry } from './peering/sessions.js';
@@ -201,6 +203,8 @@ export class Agent {
         peering: peeringHandlers({ peering, blocking, catalog: catalog.reader, exportRules, enabled: config.peering.enabled }),
         connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
+        kv: await kvModule({ store, hub, blocking }),
+        importedServices: importedServicesHandler({ catalog: catalog.reader, blocking }),
       },
       config.nodeName,
     );

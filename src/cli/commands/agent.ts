@@ -14,6 +14,7 @@ for (const f of CONFIG_FIELDS) {
 
 export const agentCommand: Command = {
   path: ['agent'],
+  local: true,
   summary: 'Run an Isthmus server',
   usage: 'isthmus agent [--dev] [--datacenter DC] [--node NAME] [--data-dir DIR] [--bind ADDR] [--http-port N] [--grpc-tls-port N] [--dns-port N] [--config-file FILE] [--log-level LEVEL] [--log-json]',
   flags,

@@ -123,6 +123,7 @@ async function run(ctx: CommandContext, children: Children, exitAfter: boolean):
 
 export const demoCommand: Command = {
   path: ['demo'],
+  local: true,
   summary: 'Two peered clusters with traffic across them, step by step',
   usage: 'isthmus demo [--exit]',
   flags: { exit: { type: 'boolean', doc: 'Stop and clean up after the last step instead of waiting for Ctrl-C.' } },

@@ -1,4 +1,5 @@
 // Thin HTTP handlers for /v1/agent/* and /v1/status/*: the agent's own services, checks and identity.
+import { CONSUL_VERSION } from '../../version.js';
 import { createHash } from 'node:crypto';
 import { invalid } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
@@ -272,7 +273,8 @@ function memberOf(deps: AgentHttpDeps): Record<string, unknown> {
     Name: deps.agent.identity.nodeName,
     Addr: addr,
     Port: Number(port),
-    Tags: { dc: deps.agent.identity.datacenter, role: 'consul', id: deps.agent.identity.nodeId, build: deps.version },
+    // Consul's serf tags: `build` is `<version>:<revision>` (here the Consul version followed and Isthmus's release).
+    Tags: { dc: deps.agent.identity.datacenter, role: 'consul', id: deps.agent.identity.nodeId, build: `${CONSUL_VERSION}:${deps.version}`, vsn: '2', vsn_min: '2', vsn_max: '3', segment: '' },
     Status: 1,
     ProtocolMin: 1,
     ProtocolMax: 5,

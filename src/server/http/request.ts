@@ -16,6 +16,10 @@ export interface HttpRequest {
   query: Query;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's bytes as sent (KV values are binary). */
+  rawBody: Buffer;
+  /** The query string as sent, without `?` (Consul quotes it in some errors). */
+  rawQuery: string;
   /** Aborts when the client goes away (ends blocking waits early). */
   signal: AbortSignal;
   /** What the request's token may do (allow-all when ACLs are disabled). */
@@ -32,6 +36,8 @@ export interface HttpResult {
   rawJson?: string;
   /** Plain-text body. */
   text?: string;
+  /** Raw bytes, sent as they are (give a Content-Type header). */
+  bytes?: Buffer;
   headers?: Record<string, string>;
 }
 

@@ -34,6 +34,8 @@ export interface RouteHandlers {
   peering: Record<string, Handler>;
   connect: Record<string, Handler>;
   metrics: Handler;
+  kv: Record<string, Handler>;
+  importedServices: Handler;
 }
 
 const param = (name: string) => (req: HttpRequest) => req.params[name] ?? '';
@@ -147,5 +149,13 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'GET', path: '/v1/internal/ui/services', handler: pick(h.connect, 'uiServices'), acl: { resource: 'service', access: 'read', filtered: true, peerAware: true } },
     { method: 'GET', path: '/v1/health/connect/:name', handler: pick(h.connect, 'healthConnect'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
     { method: 'GET', path: '/v1/agent/metrics', handler: h.metrics, acl: { resource: 'agent', access: 'read', name: () => agentName } },
+    // KV: single keys need key:read / key:write on the key; ?recurse and ?keys drop what the token
+    // cannot read; DELETE ?recurse needs write on the whole prefix (kv/http.ts)
+    { method: 'GET', path: '/v1/kv/*', handler: pick(h.kv, 'get'), acl: { resource: 'key', access: 'read', filtered: true } },
+    { method: 'PUT', path: '/v1/kv/*', handler: pick(h.kv, 'put'), acl: inHandler('key', 'write') },
+    { method: 'DELETE', path: '/v1/kv/*', handler: pick(h.kv, 'delete'), acl: inHandler('key', 'write') },
+    // txn: each operation is vetted on its own and denials are reported in `Errors` (409), as Consul does
+    { method: 'PUT', path: '/v1/txn', handler: pick(h.kv, 'txn'), acl: NONE },
+    { method: 'GET', path: '/v1/imported-services', handler: h.importedServices, acl: { resource: 'mesh', access: 'read' } },
   ];
 }

@@ -34,8 +34,10 @@ function send(reply: FastifyReply, result: HttpResult, pretty: boolean): Fastify
   for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
   const typed = Object.keys(result.headers ?? {}).some((k) => k.toLowerCase() === 'content-type');
   if (result.text !== undefined) return (typed ? reply : reply.type('text/plain; charset=utf-8')).send(result.text);
+  if (result.bytes !== undefined) return reply.send(result.bytes);
   let body = result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
-  if (body === undefined) return reply.send('');
+  // An empty answer has no Content-Type (Consul's 404 on a KV miss, empty 200s).
+  if (body === undefined) return reply.removeHeader('content-type').send();
   if (pretty) body = JSON.stringify(JSON.parse(body), null, 4) + '\n';
   return reply.type('application/json').send(body);
 }
@@ -59,7 +61,7 @@ export class HttpServer {
     });
     const app = this.#app;
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     const extra = options.responseHeaders ?? {};
     app.addHook('onSend', async (_req, reply, payload) => {
       for (const [k, v] of Object.entries(extra)) reply.header(k, v);
@@ -111,9 +113,14 @@ export class HttpServer {
       if (query.ns !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');
       }
+      const partition = query.partition;
+      if (partition !== undefined && partition !== '' && partition !== 'default') {
+        throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature');
+      }
       if (req.headers['x-consul-namespace'] !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
       }
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const { token, slot } = tokenOf(query, req.headers);
       tokenSlot = slot;
       const request: HttpRequest = {
@@ -123,7 +130,9 @@ export class HttpServer {
         params: req.params as Record<string, string>,
         query,
         headers: req.headers,
-        body: typeof req.body === 'string' ? req.body : '',
+        body: rawBody.toString('utf8'),
+        rawBody,
+        rawQuery: req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '',
         signal: ac.signal,
         authz: this.#authenticate(token),
         token,
