@@ -10,7 +10,7 @@ import type { Logger } from '../lib/log.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
-import { VERSION } from '../version.js';
+import { CONSUL_VERSION, VERSION } from '../version.js';
 import { aclHandlers } from './acl/http.js';
 import { AclService } from './acl/service.js';
 import { agentHandlers } from './agent-local/http.js';
@@ -43,6 +43,7 @@ import { PeeringService } from './peering/service.js';
 import type { SessionDeps } from './peering/session.js';
 import { SessionRegistry } from './peering/sessions.js';
 import { isHealthy, StreamTracker } from './peering/tracker.js';
+import { registerConsulService } from './servers/consul-service.js';
 
 const NODE_ID_KEY = 'agent/node-id';
 export const STORE_FILE = 'isthmus.db';
@@ -198,7 +199,14 @@ export class Agent {
         config: configHandlers({ entries, blocking }),
         ca: caHandlers({ ca, blocking, isMeshGateway: (name) => catalog.reader.serviceInstances('', name).some((i) => i.service.value.Kind === 'mesh-gateway') }),
         intentions: intentionHandlers({ intentions, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
-        peering: peeringHandlers({ peering, blocking, catalog: catalog.reader, exportRules, enabled: config.peering.enabled }),
+        peering: peeringHandlers({
+          peering,
+          blocking,
+          catalog: catalog.reader,
+          exportRules,
+          exportTopics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services')],
+          enabled: config.peering.enabled,
+        }),
         connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
       },
@@ -263,10 +271,12 @@ export class Agent {
   async start(options: { listen?: boolean } = {}): Promise<void> {
     await this.#p.local.registerSelf();
     this.#p.runner.start();
-    if (options.listen === false) return;
+    const consulService = { nodeName: this.config.nodeName, serverPort: this.config.ports.server, version: CONSUL_VERSION };
+    if (options.listen === false) return registerConsulService(this.#p.catalog, consulService);
     const grpcPort = await this.#p.grpc.listen(this.config.bindAddr, this.config.ports.grpcTls);
     this.#listening = true;
     this.#p.grpcAddress.value = `${this.config.bindAddr}:${grpcPort}`;
+    await registerConsulService(this.#p.catalog, { ...consulService, grpcTlsPort: grpcPort });
     const dnsPort = await this.#p.dns.listen(this.config.bindAddr, this.config.ports.dns);
     const http = await this.#p.http.listen(this.config.bindAddr, this.config.ports.http);
     this.#addresses = { http, grpcTls: { host: this.config.bindAddr, port: grpcPort }, dns: { host: this.config.bindAddr, port: dnsPort } };

@@ -1,4 +1,5 @@
 // Thin HTTP handlers for /v1/agent/* and /v1/status/*: the agent's own services, checks and identity.
+import { CONSUL_VERSION } from '../../version.js';
 import { createHash } from 'node:crypto';
 import { invalid } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
@@ -229,13 +230,15 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
             NodeID: id.nodeId,
             Revision: '',
             Server: true,
-            Version: deps.version,
+            // Version-gated tools read Consul's version here; Isthmus's own release sits beside it.
+            Version: CONSUL_VERSION,
             BuildDate: deps.startedAt.toISOString(),
+            IsthmusVersion: deps.version,
           },
           DebugConfig: {},
           Coord: null,
           Member: memberOf(deps),
-          Stats: {},
+          Stats: { build: { prerelease: '', revision: '', version: CONSUL_VERSION, version_metadata: '' }, isthmus: { version: deps.version } },
           Meta: {},
           xDS: { SupportedProxies: {}, Port: deps.grpcTlsPort?.() ?? 0, Ports: { Plaintext: -1, TLS: deps.grpcTlsPort?.() ?? 0 } },
         },

@@ -57,6 +57,7 @@ export function metaHeaders(index: number, consistency: string): Record<string, 
     'X-Consul-KnownLeader': 'true',
     'X-Consul-LastContact': '0',
     'X-Consul-Effective-Consistency': consistency,
+    'X-Consul-Query-Backend': 'blocking-query',
   };
 }
 
