@@ -30,6 +30,7 @@ import { GrpcServer } from './grpc/server.js';
 import { peerStreamService } from './grpc/services/peerstream.js';
 import { CheckRunner } from './health-checks/runner.js';
 import { DnsServer } from './dns/server.js';
+import { dnsAnswerOptions } from './dns/options.js';
 import { ResponseCache, type BlockingOptions } from './http/blocking.js';
 import { buildRoutes, type Route } from './http/routes.js';
 import { HttpServer } from './http/server.js';
@@ -225,12 +226,14 @@ export class Agent {
         return {
           reader: catalog.reader,
           domain: config.domain,
+          ...(config.altDomain ? { altDomain: config.altDomain } : {}),
           datacenter: config.datacenter,
+          options: dnsAnswerOptions(config),
           canReadService: (name, peer) => (peer ? authz.serviceWriteAny() || authz.readAll('service') : authz.allowed('service', 'read', name)),
           canReadNode: (name) => authz.allowed('node', 'read', name),
         };
       },
-    });
+    }, { udpAnswerLimit: config.dns.udpAnswerLimit, enableTruncate: config.dns.enableTruncate });
     return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress, dns });
   }
 

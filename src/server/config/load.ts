@@ -25,6 +25,11 @@ function coerce(spec: FieldSpec, value: unknown, source: string): string | numbe
     if (!Number.isInteger(n) || n < 0 || n > 65535) return bad(`expected a port number 0-65535, got ${JSON.stringify(value)}`);
     return n;
   }
+  if (t === 'uint32') {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) return bad(`expected a whole number 0-4294967295, got ${JSON.stringify(value)}`);
+    return n;
+  }
   if (t === 'duration') {
     const ms = typeof value === 'number' ? value : typeof value === 'string' ? parseGoDuration(value) : undefined;
     if (ms === undefined || ms < 0) return bad(`expected a duration like "30s", got ${JSON.stringify(value)}`);
@@ -96,6 +101,21 @@ export function resolveAgentConfig(sources: ConfigSources): AgentConfig {
     bindAddr: v.bind_addr as string,
     ports: { http: v['ports.http'] as number, grpcTls: v['ports.grpc_tls'] as number, server: v['ports.server'] as number, dns: v['ports.dns'] as number },
     domain: v.domain as string,
+    altDomain: v.alt_domain as string,
+    dns: {
+      udpAnswerLimit: v['dns_config.udp_answer_limit'] as number,
+      enableTruncate: v['dns_config.enable_truncate'] as boolean,
+      aRecordLimit: v['dns_config.a_record_limit'] as number,
+      onlyPassing: v['dns_config.only_passing'] as boolean,
+      nodeTtlMs: v['dns_config.node_ttl'] as number,
+      enableAdditionalNodeMetaTxt: v['dns_config.enable_additional_node_meta_txt'] as boolean,
+      soa: {
+        refresh: v['dns_config.soa.refresh'] as number,
+        retry: v['dns_config.soa.retry'] as number,
+        expire: v['dns_config.soa.expire'] as number,
+        minTtl: v['dns_config.soa.min_ttl'] as number,
+      },
+    },
     logLevel: v.log_level as AgentConfig['logLevel'],
     logJson: v.log_json as boolean,
     dev: v.dev as boolean,
