@@ -120,6 +120,6 @@ except consul.ConsulException as e:
     print(json.dumps({'error': str(e)}))
 `,
     ) as { error: string | null };
-    assert.match(String(out.error), /^501 Not implemented: Isthmus does not implement the Consul HTTP API endpoint GET \/v1\/session\/list/);
+    assert.match(String(out.error), /^501 Not implemented in Isthmus: GET \/v1\/session\/list/);
   });
 });

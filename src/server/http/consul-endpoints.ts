@@ -56,5 +56,5 @@ export function unimplementedConsulEndpoint(path: string, routePaths: readonly s
 
 /** The 501 body for a Consul endpoint Isthmus does not serve. */
 export function notImplementedText(method: string, path: string): string {
-  return `Not implemented: Isthmus does not implement the Consul HTTP API endpoint ${method} ${path}\n`;
+  return `Not implemented in Isthmus: ${method} ${path}\n`;
 }
