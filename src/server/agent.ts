@@ -216,7 +216,8 @@ export class Agent {
     const http = new HttpServer(routes, {
       log: log.child({ component: 'http' }),
       authenticate: (token) => acl.authenticate(token),
-      ...(config.acl.enabled ? { responseHeaders: { 'X-Consul-Default-ACL-Policy': config.acl.defaultPolicy } } : {}),
+      // Consul sends its default policy on every response, `allow` when ACLs are off.
+      responseHeaders: { 'X-Consul-Default-ACL-Policy': config.acl.enabled ? config.acl.defaultPolicy : 'allow' },
     });
     const dns = new DnsServer({
       log: log.child({ component: 'dns' }),

@@ -53,6 +53,15 @@ describe('isthmus HTTP on the wire', () => {
     assert.equal(header(r, 'Content-Type'), 'application/json');
     assert.equal(header(r, 'X-Consul-Knownleader'), 'true');
     assert.equal(header(r, 'X-Consul-Query-Backend'), 'blocking-query');
+    assert.equal(header(r, 'X-Consul-Default-Acl-Policy'), 'allow', 'sent with ACLs off too');
+    // The capture of GET /v1/peerings (gRPC-backed in Consul): index meta, no Effective-Consistency.
+    const peerings = await raw('GET', '/v1/peerings');
+    assert.deepEqual(
+      peerings.headers.filter(([k]) => k.startsWith('X-Consul-')),
+      [['X-Consul-Index', header(peerings, 'X-Consul-Index') as string], ['X-Consul-Knownleader', 'true'], ['X-Consul-Lastcontact', '0'], ['X-Consul-Query-Backend', 'blocking-query'], ['X-Consul-Default-Acl-Policy', 'allow']],
+    );
+    assert.equal(peerings.body, '[]');
+    assert.equal(header(await raw('GET', '/v1/nope'), 'X-Consul-Default-Acl-Policy'), 'allow', 'errors included');
     const empty = await raw('PUT', '/v1/agent/service/register', JSON.stringify({ Name: 'wire', Port: 1 }));
     assert.equal(empty.status, 200);
     assert.equal(header(empty, 'Content-Length'), '0');
