@@ -284,7 +284,7 @@ function addressRecord(name: string, address: string, type: 'A' | 'AAAA', ttl: n
 function dedupe(records: DnsRecord[]): DnsRecord[] {
   const seen = new Set<string>();
   return records.filter((r) => {
-    const k = `${r.name}|${r.type}|${JSON.stringify(r.data)}`;
+    const k = `${r.name}|${r.type}|${typeof r.data === 'string' ? r.data : r.type === 'SRV' ? `${r.data.port} ${r.data.target}` : JSON.stringify(r.data)}`;
     return seen.has(k) ? false : (seen.add(k), true);
   });
 }

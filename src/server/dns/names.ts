@@ -153,10 +153,13 @@ export function ipFamily(s: string): 4 | 6 | undefined {
   return ipv4Bytes(s) ? 4 : ipv6Bytes(s) ? 6 : undefined;
 }
 
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
 function ipv4Bytes(s: string): number[] | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return undefined;
-  return parts.map(Number);
+  const m = IPV4.exec(s);
+  if (!m) return undefined;
+  const bytes = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  return bytes.every((b) => b <= 255) ? bytes : undefined;
 }
 
 function ipv6Bytes(s: string): number[] | undefined {

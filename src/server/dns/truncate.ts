@@ -20,7 +20,24 @@ export interface TrimOptions {
   udpAnswerLimit: number;
 }
 
-const length = (p: dnsPacket.Packet): number => dnsPacket.encodingLength(p);
+const HEADER_BYTES = 12;
+const recordBytes = new WeakMap<object, number>();
+
+/** Encoded size of one record, computed once (dns-packet writes names uncompressed, so sizes add up). */
+function sizeOf(r: dnsPacket.Answer): number {
+  let n = recordBytes.get(r);
+  if (n === undefined) {
+    n = dnsPacket.encodingLength({ answers: [r] }) - HEADER_BYTES;
+    recordBytes.set(r, n);
+  }
+  return n;
+}
+
+function length(p: dnsPacket.Packet): number {
+  let n = dnsPacket.encodingLength({ questions: p.questions ?? [] });
+  for (const list of [p.answers, p.authorities, p.additionals]) for (const r of list ?? []) n += sizeOf(r);
+  return n;
+}
 
 /** ADDITIONAL holding only the address records of the SRV targets still answered (plus any OPT). */
 function syncExtra(p: dnsPacket.Packet, extra: dnsPacket.Answer[]): dnsPacket.Answer[] {
