@@ -19,7 +19,7 @@ before(async () => {
   if (SKIP) return;
   dir = tempDir('dig');
   const config = join(dir.path, 'agent.json');
-  writeFileSync(config, JSON.stringify({ dns_config: { enable_truncate: true, soa: { min_ttl: 30 } }, alt_domain: 'isthmus' }));
+  writeFileSync(config, JSON.stringify({ dns_config: { enable_truncate: true, soa: { min_ttl: 30 }, node_ttl: '5s', service_ttl: { 'mini*': '15s' } }, alt_domain: 'isthmus' }));
   agent = await startAgent(['--dev', '--node', 'srv-a', '--config-file', config]);
   for (let i = 0; i < 40; i++) {
     const node = `a-rather-long-node-name-for-padding-${String(i).padStart(2, '0')}`;
@@ -118,6 +118,12 @@ describe('dig against isthmus', { skip: SKIP }, () => {
     assert.deepEqual(web.additional.map((r) => [r.name, r.data]), [['0a030063.addr.dc1.consul.', '10.3.0.99']]);
     assert.deepEqual(dig(agent.dnsPort, 'v6-node.node.consul', 'AAAA').answer.map((r) => r.data), ['2001:db8::7']);
     assert.deepEqual(dig(agent.dnsPort, 'db.service.consul', 'AAAA').answer.map((r) => r.data), ['2001:db8::7']);
+  });
+
+  it('uses service_ttl for matching services and node_ttl for nodes and other services', () => {
+    assert.deepEqual([...new Set(dig(agent.dnsPort, 'mini.service.consul', 'SRV', ['+tcp']).answer.map((r) => r.ttl))], [15]);
+    assert.deepEqual(dig(agent.dnsPort, 'web.service.consul', 'A').answer.map((r) => r.ttl), [5]);
+    assert.deepEqual(dig(agent.dnsPort, 'meta-node.node.consul', 'A').answer.map((r) => r.ttl), [5]);
   });
 
   it('serves node meta as TXT, in ANSWER for TXT questions and in ADDITIONAL of SRV answers', () => {

@@ -1,13 +1,13 @@
 // The agent configuration schema: the single source of keys, types, defaults, flags, env vars and docs.
 import { hostname } from 'node:os';
 
-export type FieldType = 'string' | 'int' | 'uint32' | 'bool' | 'duration' | { enum: readonly string[] };
+export type FieldType = 'string' | 'int' | 'uint32' | 'bool' | 'duration' | { enum: readonly string[] } | { durationMap: true };
 
 export interface FieldSpec {
   /** Dotted path in the JSON config file, e.g. `ports.http`. */
   key: string;
   type: FieldType;
-  default: string | number | boolean | undefined;
+  default: string | number | boolean | Record<string, number> | undefined;
   /** Command-line flag of `isthmus agent` (without dashes). */
   flag?: string;
   env?: string;
@@ -35,6 +35,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'dns_config.a_record_limit', type: 'int', default: 0, doc: 'Most A/AAAA records in a service answer (0 = no limit).' },
   { key: 'dns_config.only_passing', type: 'bool', default: false, doc: 'Leave out instances with warning checks too (critical ones always are).' },
   { key: 'dns_config.node_ttl', type: 'duration', default: 0, doc: 'TTL of node, address, NS and service records.' },
+  { key: 'dns_config.service_ttl', type: { durationMap: true }, default: undefined, doc: 'TTL of service records by name: exact names or prefixes ending in "*" ("*" = all); others use node_ttl.' },
   { key: 'dns_config.enable_additional_node_meta_txt', type: 'bool', default: true, doc: 'Add node-meta TXT records to ADDITIONAL of SRV and node answers.' },
   { key: 'dns_config.soa.refresh', type: 'uint32', default: 3600, doc: 'SOA refresh, seconds.' },
   { key: 'dns_config.soa.retry', type: 'uint32', default: 600, doc: 'SOA retry, seconds.' },
@@ -70,6 +71,8 @@ export interface AgentConfig {
     aRecordLimit: number;
     onlyPassing: boolean;
     nodeTtlMs: number;
+    /** service_ttl: name or `prefix*` → milliseconds. */
+    serviceTtlMs: Record<string, number>;
     enableAdditionalNodeMetaTxt: boolean;
     soa: { refresh: number; retry: number; expire: number; minTtl: number };
   };

@@ -6,7 +6,7 @@ import { SILENT_LOGGER } from '../../lib/log.js';
 import { MemoryStore } from '../../store/memory/memory-store.js';
 import { CatalogService } from '../catalog/service.js';
 import type { CheckRecord, NodeRecord, ServiceRecord } from '../catalog/types.js';
-import { answerDns, nodeMetaTxt, type DnsContext, type DnsRecord } from './answer.js';
+import { answerDns, nodeMetaTxt, serviceTtl, type DnsContext, type DnsRecord } from './answer.js';
 import { canonicalIp, hexToIp, ipToHex, parseDnsName, parsePtrName } from './names.js';
 
 describe('parseDnsName', () => {
@@ -141,6 +141,26 @@ describe('answerDns', () => {
     assert.deepEqual(data(answerDns('n6.node.consul', 'AAAA', ctx).answers), ['2001:db8::6']);
     assert.deepEqual(data(answerDns('db.service.consul', 'AAAA', ctx).answers), ['2001:db8::6']);
     assert.equal(answerDns('n6.node.consul', 'A', ctx).authorities[0]?.type, 'SOA');
+  });
+
+  it('matches node, service and tag names case-insensitively', async () => {
+    const c = new CatalogService({ store: new MemoryStore(), hub: new IndexHub(), log: SILENT_LOGGER });
+    await c.register({ nodeName: 'Web-Node', node: node('Web-Node', '10.5.0.1'), service: svc('Web-Node', 'p1', 'Payments', 80, { Tags: ['Blue'] }), checks: [] });
+    const cx = { ...ctx, reader: c.reader };
+    assert.deepEqual(data(answerDns('web-node.node.consul', 'A', cx).answers), ['10.5.0.1']);
+    assert.deepEqual(data(answerDns('PAYMENTS.service.consul', 'A', cx).answers), ['10.5.0.1']);
+    assert.deepEqual(data(answerDns('blue.payments.service.consul', 'SRV', cx).answers), [{ priority: 1, weight: 5, port: 80, target: 'Web-Node.node.dc1.consul' }]);
+    assert.equal(answerDns('green.payments.service.consul', 'A', cx).rcode, 'NXDOMAIN');
+  });
+
+  it('applies service_ttl (exact, then longest prefix, else node_ttl) and node_ttl', () => {
+    const o = { nodeTtl: 7, serviceTtl: { '*': 1, 'we*': 2, 'web*': 3, web: 4 } };
+    assert.deepEqual(['web', 'webby', 'wet', 'db'].map((n) => serviceTtl(o, n)), [4, 3, 2, 1]);
+    assert.equal(serviceTtl({ nodeTtl: 7, serviceTtl: { api: 1 } }, 'db'), 7);
+    const withTtl = { ...ctx, options: { nodeTtl: 10, serviceTtl: { 'w*': 30 } } };
+    assert.deepEqual(answerDns('web.service.consul', 'SRV', withTtl).answers.map((r) => r.ttl), [30, 30]);
+    assert.deepEqual(answerDns('n1.node.consul', 'A', withTtl).answers.map((r) => r.ttl), [10]);
+    assert.deepEqual(answerDns('1.0.0.10.in-addr.arpa', 'PTR', withTtl).answers.map((r) => r.ttl), [0], 'PTR TTL is 0');
   });
 
   it('answers <hex>.addr forms', () => {

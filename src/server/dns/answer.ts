@@ -40,6 +40,8 @@ export interface DnsAnswer {
 /** dns_config knobs the answers depend on (seconds for TTLs and SOA timers). */
 export interface DnsOptions {
   nodeTtl: number;
+  /** service_ttl: exact names or `prefix*` → seconds; names matching none use nodeTtl. */
+  serviceTtl: Record<string, number>;
   onlyPassing: boolean;
   aRecordLimit: number;
   enableAdditionalNodeMetaTxt: boolean;
@@ -48,6 +50,7 @@ export interface DnsOptions {
 
 export const DEFAULT_DNS_OPTIONS: DnsOptions = {
   nodeTtl: 0,
+  serviceTtl: {},
   onlyPassing: false,
   aRecordLimit: 0,
   enableAdditionalNodeMetaTxt: true,
@@ -178,7 +181,7 @@ class Answerer {
   node(qname: string, qtype: Qtype, name: string, peer: string, dc: string | undefined): DnsAnswer {
     if (this.#remoteDc(dc, peer)) return this.nx();
     if (!this.#ctx.canReadNode(name)) return { rcode: 'REFUSED', answers: [], authorities: [], additionals: [] };
-    const n = this.#ctx.reader.node(peer, name)?.value;
+    const n = findNode(this.#ctx.reader, peer, name);
     if (!n) return this.nx();
     const ttl = this.#o.nodeTtl;
     if (!['A', 'AAAA', 'ANY', 'TXT'].includes(qtype)) return this.noData();
@@ -202,11 +205,14 @@ class Answerer {
     if (!this.#ctx.canReadService(name, peer)) return { rcode: 'REFUSED', answers: [], authorities: [], additionals: [] };
     const reader = this.#ctx.reader;
     let entries: HealthEntry[];
+    name = serviceNamed(reader, peer, name);
     if (connect) {
       const ids = new Set(connectInstances(reader, peer, name).map((i) => `${i.node.value.Node}/${i.service.value.ID}`));
       entries = [...reader.healthService(peer, `${name}-sidecar-proxy`), ...reader.healthService(peer, name)].filter((e) => ids.has(`${e.node.value.Node}/${e.service.value.ID}`));
     } else {
-      entries = reader.healthService(peer, name, tag ? { tags: [tag] } : {});
+      // DNS names are case-insensitive, tags included.
+      const want = tag?.toLowerCase();
+      entries = reader.healthService(peer, name).filter((e) => want === undefined || e.service.value.Tags.some((t) => t.toLowerCase() === want));
     }
     const seen = new Set<string>();
     const usable = this.#shuffle(entries.filter((e) => this.#usable(e))).filter((e) => {
@@ -214,7 +220,7 @@ class Answerer {
       return seen.has(key) ? false : (seen.add(key), true);
     });
     if (usable.length === 0) return this.nx();
-    const ttl = this.#o.nodeTtl;
+    const ttl = serviceTtl(this.#o, name);
     const answers: DnsRecord[] = [];
     const additionals: DnsRecord[] = [];
     if (qtype === 'SRV') {
@@ -265,6 +271,38 @@ class Answerer {
     }
     return this.nx();
   }
+}
+
+/** A service's TTL: an exact service_ttl entry, else the longest matching `prefix*`, else node_ttl. */
+export function serviceTtl(o: Pick<DnsOptions, 'nodeTtl' | 'serviceTtl'>, name: string): number {
+  const exact = o.serviceTtl[name];
+  if (exact !== undefined) return exact;
+  let best: number | undefined;
+  let bestLen = -1;
+  for (const [k, v] of Object.entries(o.serviceTtl)) {
+    if (!k.endsWith('*')) continue;
+    const prefix = k.slice(0, -1);
+    if (name.startsWith(prefix) && prefix.length > bestLen) {
+      best = v;
+      bestLen = prefix.length;
+    }
+  }
+  return best ?? o.nodeTtl;
+}
+
+/** A node by name, matched case-insensitively as DNS names are. */
+function findNode(reader: CatalogReader, ks: string, name: string): NodeRecord | undefined {
+  const exact = reader.node(ks, name)?.value;
+  if (exact) return exact;
+  const lower = name.toLowerCase();
+  return reader.nodes(ks).find((n) => n.value.Node.toLowerCase() === lower)?.value;
+}
+
+/** The catalog's spelling of a service name asked for in any case. */
+function serviceNamed(reader: CatalogReader, ks: string, name: string): string {
+  if (reader.serviceInstances(ks, name).length > 0) return name;
+  const lower = name.toLowerCase();
+  return reader.serviceNames(ks).find((n) => n.toLowerCase() === lower) ?? name;
 }
 
 /** A and/or AAAA (or a CNAME for a host name) for one address, as the question type asks. */

@@ -6,6 +6,7 @@ export function dnsAnswerOptions(config: Pick<AgentConfig, 'dns'>): DnsOptions {
   const d = config.dns;
   return {
     nodeTtl: Math.floor(d.nodeTtlMs / 1000),
+    serviceTtl: Object.fromEntries(Object.entries(d.serviceTtlMs).map(([k, ms]) => [k, Math.floor(ms / 1000)])),
     onlyPassing: d.onlyPassing,
     aRecordLimit: d.aRecordLimit,
     enableAdditionalNodeMetaTxt: d.enableAdditionalNodeMetaTxt,
