@@ -90,6 +90,12 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'PUT', path: '/v1/agent/check/warn/:id', handler: a('warn'), acl: inHandler('service', 'write') },
     { method: 'PUT', path: '/v1/agent/check/fail/:id', handler: a('fail'), acl: inHandler('service', 'write') },
     { method: 'PUT', path: '/v1/agent/check/update/:id', handler: a('updateCheck'), acl: inHandler('service', 'write') },
+    // Consul before 1.0 took GET on these writes, and clients of that era (Debian's python3-consul 0.7.1) still send it.
+    { method: 'GET', path: '/v1/agent/service/deregister/:id', handler: a('deregisterService'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/agent/check/deregister/:id', handler: a('deregisterCheck'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/agent/check/pass/:id', handler: a('pass'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/agent/check/warn/:id', handler: a('warn'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/agent/check/fail/:id', handler: a('fail'), acl: inHandler('service', 'write') },
     { method: 'GET', path: '/v1/agent/checks', handler: a('checks'), acl: { resource: 'node', access: 'read', filtered: true } },
     { method: 'GET', path: '/v1/agent/health/service/id/:id', handler: a('healthById'), acl: inHandler('service', 'read') },
     { method: 'GET', path: '/v1/agent/health/service/name/:name', handler: a('healthByName'), acl: { resource: 'service', access: 'read', name: param('name') } },

@@ -6,6 +6,8 @@ import { depthMessage } from '../../lib/nesting.js';
 import type { Logger } from '../../lib/log.js';
 import { HTTP_STATUS } from './errors.js';
 import { bodyTooLargeMessage, createLimitedServer, DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
+import { notImplementedText, unimplementedConsulEndpoint } from './consul-endpoints.js';
+import { consulWireHeaders } from './header-case.js';
 import { ALLOW_ALL, type Authorizer } from '../acl/authorizer.js';
 import { authorizeRoute } from './authorize.js';
 import { tokenOf, type HttpRequest, type HttpResult, type Query } from './request.js';
@@ -62,6 +64,17 @@ export class HttpServer {
     const app = this.#app;
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // Header names go on the wire in Go's canonical case, as Consul's do (Fastify lower-cases them).
+    app.addHook('onRequest', (_req, reply, done) => {
+      const raw = reply.raw;
+      const writeHead = raw.writeHead.bind(raw) as (...a: unknown[]) => typeof raw;
+      raw.writeHead = ((status: number, ...rest: unknown[]) => {
+        const i = rest.findIndex((r) => typeof r === 'object' && r !== null && !Array.isArray(r));
+        if (i >= 0) rest[i] = consulWireHeaders(rest[i] as Record<string, unknown>);
+        return writeHead(status, ...rest);
+      }) as typeof raw.writeHead;
+      done();
+    });
     const extra = options.responseHeaders ?? {};
     app.addHook('onSend', async (_req, reply, payload) => {
       for (const [k, v] of Object.entries(extra)) reply.header(k, v);
@@ -88,7 +101,10 @@ export class HttpServer {
         });
       }
     }
+    const routePaths = routes.map((r) => r.path);
     app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?', 1)[0] as string;
+      if (unimplementedConsulEndpoint(path, routePaths)) return reply.code(501).type('text/plain; charset=utf-8').send(notImplementedText(req.method, path));
       reply.code(404).type('text/plain; charset=utf-8');
       return reply.send(req.url.includes('/v1/') ? NOT_ENDPOINT : NOT_API);
     });
