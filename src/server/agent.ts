@@ -42,6 +42,7 @@ import { peeringHandlers } from './peering/http.js';
 import { PeeringService } from './peering/service.js';
 import type { SessionDeps } from './peering/session.js';
 import { SessionRegistry } from './peering/sessions.js';
+import { uiHandlers } from './ui/static.js';
 import { isHealthy, StreamTracker } from './peering/tracker.js';
 
 const NODE_ID_KEY = 'agent/node-id';
@@ -201,6 +202,7 @@ export class Agent {
         peering: peeringHandlers({ peering, blocking, catalog: catalog.reader, exportRules, enabled: config.peering.enabled }),
         connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
+        ...(config.ui.enabled ? { ui: uiHandlers() } : {}),
       },
       config.nodeName,
     );

@@ -31,6 +31,8 @@ export interface HttpResult {
   rawJson?: string;
   /** Plain-text body. */
   text?: string;
+  /** Raw bytes (static UI assets); the handler sets Content-Type. */
+  body?: Buffer;
   headers?: Record<string, string>;
 }
 

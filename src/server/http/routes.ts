@@ -34,6 +34,8 @@ export interface RouteHandlers {
   peering: Record<string, Handler>;
   connect: Record<string, Handler>;
   metrics: Handler;
+  /** The web UI's static files; absent when the UI is disabled. */
+  ui?: Record<string, Handler>;
 }
 
 const param = (name: string) => (req: HttpRequest) => req.params[name] ?? '';
@@ -111,6 +113,7 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'PUT', path: '/v1/acl/policy/:id', handler: acl('policyUpdate'), acl: ACL_WRITE },
     { method: 'DELETE', path: '/v1/acl/policy/:id', handler: acl('policyDelete'), acl: ACL_WRITE },
     { method: 'GET', path: '/v1/acl/policies', handler: acl('policyList'), acl: ACL_READ },
+    { method: 'POST', path: '/v1/internal/acl/authorize', handler: acl('authorize'), acl: NONE },
     // config entries (permission depends on the kind: see config-entries/acl.ts)
     { method: 'PUT', path: '/v1/config', handler: cfg('apply'), acl: inHandler('mesh', 'write') },
     { method: 'GET', path: '/v1/config/:kind', handler: cfg('list'), acl: { resource: 'mesh', access: 'read', filtered: true } },
@@ -147,5 +150,13 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'GET', path: '/v1/internal/ui/services', handler: pick(h.connect, 'uiServices'), acl: { resource: 'service', access: 'read', filtered: true, peerAware: true } },
     { method: 'GET', path: '/v1/health/connect/:name', handler: pick(h.connect, 'healthConnect'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
     { method: 'GET', path: '/v1/agent/metrics', handler: h.metrics, acl: { resource: 'agent', access: 'read', name: () => agentName } },
+    // web UI (static files; the API calls it makes carry their own permissions)
+    ...(h.ui
+      ? ([
+          { method: 'GET', path: '/', handler: pick(h.ui, 'root'), acl: NONE },
+          { method: 'GET', path: '/ui', handler: pick(h.ui, 'ui'), acl: NONE },
+          { method: 'GET', path: '/ui/*', handler: pick(h.ui, 'asset'), acl: NONE },
+        ] satisfies Route[])
+      : []),
   ];
 }
