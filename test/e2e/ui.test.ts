@@ -123,7 +123,7 @@ describe('web UI with ACLs off (two agents)', () => {
 
     await westPage.goto(`${west.httpAddr}/ui/peers/east`);
     await waitForText(westPage.getByRole('list', { name: 'Services imported from east' }), /web/);
-    await westPage.getByRole('img', { name: /^Heartbeat age of east: now/ }).waitFor({ timeout: 30_000 });
+    await westPage.getByRole('img', { name: /^Heartbeat age of east: now .* over ([5-9]|\d{2,}) samples$/ }).waitFor({ timeout: 30_000 });
     await screenshot(westPage, 'peer-detail');
     await eastPage.goto(`${east.httpAddr}/ui/peers/west`);
     await waitForText(eastPage.getByRole('list', { name: 'Services exported to west' }), /web/);
@@ -182,7 +182,8 @@ describe('web UI with ACLs off (two agents)', () => {
     const pic = eastPage.getByRole('img', { name: /Cluster east and its 1 peers/ });
     await pic.waitFor();
     await eastPage.getByRole('link', { name: /^Peer west: ACTIVE, link healthy/ }).waitFor();
-    await eastPage.getByRole('img', { name: /^Replication lag of west: now/ }).waitFor({ timeout: 30_000 });
+    // Samples accumulate from polling (every 2 s) and survive page loads in this tab.
+    await eastPage.getByRole('img', { name: /^Replication lag of west: now .* over ([5-9]|\d{2,}) samples$/ }).waitFor({ timeout: 30_000 });
     await screenshot(eastPage, 'topology');
   });
 

@@ -1,4 +1,5 @@
 // The UI's only door to the agent: fetch with the session's token; errors carry the API's own text.
+import { agentNow } from './peer-history';
 import { getToken } from './session';
 
 export class ApiError extends Error {
@@ -40,7 +41,7 @@ export async function request<T>(method: string, path: string, body?: unknown, s
     }
   }
   const date = Date.parse(res.headers.get('Date') ?? '');
-  return { data: data as T, index: res.headers.get('X-Consul-Index'), serverNow: Number.isNaN(date) ? Date.now() : date };
+  return { data: data as T, index: res.headers.get('X-Consul-Index'), serverNow: Number.isNaN(date) ? Date.now() : agentNow(date) };
 }
 
 export const get = <T>(path: string, signal?: AbortSignal): Promise<ApiResponse<T>> => request<T>('GET', path, undefined, signal);

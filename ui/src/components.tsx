@@ -75,29 +75,40 @@ export function ConfirmDialog(props: { title: string; body: ComponentChildren; c
   );
 }
 
-/** A small line chart of recent values (null = no data at that time). */
+/** A small line chart of recent values (null = no data at that time), with the latest and largest values as text. */
 export function Sparkline(props: { values: (number | null)[]; label: string; unit?: string; width?: number; height?: number }): JSX.Element {
   const w = props.width ?? 160;
   const h = props.height ?? 32;
+  const unit = props.unit ?? 's';
   const vals = props.values;
   const present = vals.filter((v): v is number => v !== null);
-  const max = Math.max(1, ...present);
-  const step = vals.length > 1 ? w / (vals.length - 1) : w;
+  // At least a 5-unit scale, so sub-second jitter does not fill the chart.
+  const top = Math.max(5, ...present);
+  const step = vals.length > 1 ? w / (vals.length - 1) : 0;
+  const pt = (v: number, i: number): [number, number] => [i * step, h - 3 - (v / top) * (h - 6)];
   let d = '';
   vals.forEach((v, i) => {
     if (v === null) return;
-    const x = (i * step).toFixed(1);
-    const y = (h - 2 - (v / max) * (h - 4)).toFixed(1);
-    d += `${d === '' || vals[i - 1] === null ? 'M' : 'L'}${x},${y} `;
+    const [x, y] = pt(v, i);
+    d += `${d === '' || vals[i - 1] === null ? 'M' : 'L'}${x.toFixed(1)},${y.toFixed(1)} `;
   });
-  const last = present[present.length - 1];
-  const summary = present.length === 0 ? `${props.label}: no data yet` : `${props.label}: now ${last?.toFixed(1)} ${props.unit ?? 's'}, max ${max.toFixed(1)} ${props.unit ?? 's'} over ${vals.length} samples`;
+  const lastIndex = vals.length - 1;
+  const last = vals[lastIndex];
+  const max = present.length ? Math.max(...present) : 0;
+  const summary = present.length === 0 ? `${props.label}: no data yet` : `${props.label}: now ${last === null || last === undefined ? 'unknown' : `${last.toFixed(1)} ${unit}`}, max ${max.toFixed(1)} ${unit} over ${vals.length} samples`;
+  const dot = last !== null && last !== undefined ? pt(last, lastIndex) : undefined;
   return (
-    <svg class="sparkline" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={summary}>
-      <title>{summary}</title>
-      <rect x="0" y="0" width={w} height={h} class="spark-bg" />
-      {d && <path d={d} class="spark-line" fill="none" />}
-    </svg>
+    <span class="spark">
+      <svg class="sparkline" width={w} height={h} viewBox={`0 0 ${w} ${h}`} role="img" aria-label={summary}>
+        <title>{summary}</title>
+        <rect x="0" y="0" width={w} height={h} class="spark-bg" />
+        {d && <path d={d} class="spark-line" fill="none" />}
+        {dot && <circle cx={dot[0]} cy={dot[1]} r="2.5" class="spark-dot" />}
+      </svg>
+      <span class="spark-text" aria-hidden="true">
+        {present.length === 0 ? 'no data' : `${last === null || last === undefined ? '—' : last.toFixed(1)} ${unit} · max ${max.toFixed(1)}`}
+      </span>
+    </span>
   );
 }
 

@@ -11,7 +11,33 @@ export interface Sample {
 }
 
 const MAX_SAMPLES = 150;
-const series = new Map<string, Sample[]>();
+const STORAGE_KEY = 'isthmus.peer-history';
+
+/** Survives reloads of the tab (sessionStorage), so the picture keeps its recent past. */
+const series: Map<string, Sample[]> = (() => {
+  try {
+    return new Map(JSON.parse(sessionStorage.getItem(STORAGE_KEY) ?? '[]') as [string, Sample[]][]);
+  } catch {
+    return new Map();
+  }
+})();
+
+function persist(): void {
+  try {
+    sessionStorage.setItem(STORAGE_KEY, JSON.stringify([...series]));
+  } catch {
+    // storage full or unavailable: history stays in memory only
+  }
+}
+
+/**
+ * The agent's clock for a response: the Date header has 1 s resolution, so when our clock agrees
+ * with it (same machine, synced clocks) ours is the better reading.
+ */
+export function agentNow(dateHeaderMs: number): number {
+  const mine = Date.now();
+  return Math.abs(mine - dateHeaderMs) < 2000 ? mine : dateHeaderMs;
+}
 
 export function ageSeconds(ts: string | null | undefined, now: number): number | null {
   if (!ts) return null;
@@ -30,6 +56,7 @@ export function record(peerings: Peering[], serverNow: number): void {
     if (s.length > MAX_SAMPLES) s.splice(0, s.length - MAX_SAMPLES);
     series.set(p.ID, s);
   }
+  persist();
 }
 
 export function samples(peerId: string): Sample[] {

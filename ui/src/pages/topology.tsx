@@ -47,7 +47,7 @@ function Picture(props: { datacenter: string; peers: Peering[]; now: number }): 
         return (
           <g key={p.ID} class={`link ${h}`}>
             <line x1={cx} y1={cy} x2={x} y2={y} class="edge" />
-            <text x={(cx + x) / 2} y={(cy + y) / 2 - 6} class="edge-label" text-anchor="middle">
+            <text x={(cx + x) / 2 + 10} y={(cy + y) / 2 + 4} class="edge-label" text-anchor="start">
               {h} · ↓{imported} ↑{exported}
             </text>
             <a
