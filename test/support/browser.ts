@@ -42,7 +42,21 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
+const CONTROL_ROLES = ['button', 'link', 'textbox', 'searchbox', 'combobox', 'radio', 'checkbox', 'img', 'dialog', 'listbox', 'slider', 'spinbutton', 'switch', 'tab'];
+
+/** Every control on the page has an accessible name (role + label), per Chromium's accessibility tree. */
+export async function assertNamedControls(page: Page): Promise<void> {
+  const tree = await page.locator('body').ariaSnapshot();
+  const unnamed = tree.split('\n').filter((line) => {
+    const m = /^\s*- (\w+)(.*)$/.exec(line);
+    return m !== null && CONTROL_ROLES.includes(m[1] as string) && !/^ "/.test(m[2] as string);
+  });
+  if (unnamed.length > 0) throw new Error(`controls without an accessible name on ${page.url()}:\n${unnamed.join('\n')}\n--- tree ---\n${tree}`);
+}
+
+/** Saves a full-page screenshot, after checking that every control on it is named. */
 export async function screenshot(page: Page, name: string): Promise<void> {
+  await assertNamedControls(page);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
 }
