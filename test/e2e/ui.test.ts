@@ -58,6 +58,12 @@ describe('web UI with ACLs off (two agents)', () => {
     await eastPage.goto(`${east.httpAddr}/`);
     await eastPage.waitForURL(/\/ui\/services$/);
     await eastPage.getByRole('heading', { name: 'Services', level: 1 }).waitFor();
+    // Consul's UI URLs (datacenter first) land on the same pages.
+    await eastPage.goto(`${east.httpAddr}/ui/east/peers`);
+    await eastPage.waitForURL(/\/ui\/peers$/);
+    await eastPage.getByRole('heading', { name: 'Peers', level: 1 }).waitFor();
+    await eastPage.goto(`${east.httpAddr}/ui/no-such-page`);
+    await eastPage.getByRole('heading', { name: 'Page not found', level: 1 }).waitFor();
   });
 
   it('generates a token in east, establishes it in west, and both show ACTIVE', async () => {

@@ -36,6 +36,8 @@ const PAGES: [string, (p: PageProps) => JSX.Element][] = [
   ['/login', (p) => <LoginPage onLogin={p.onLogin} />],
 ];
 
+const SECTIONS = new Set(['services', 'peers', 'intentions', 'topology', 'login']);
+
 const NAV: [string, string][] = [
   ['/services', 'Services'],
   ['/peers', 'Peers'],
@@ -61,7 +63,16 @@ function App(): JSX.Element {
     void get<string[]>('/v1/catalog/datacenters').then((r) => setDatacenter(r.data[0] ?? '')).catch(() => undefined);
   }, []);
   useEffect(() => {
-    if (loc.path === '/' || loc.path === '') navigate('/services', true);
+    if (loc.path === '/' || loc.path === '') {
+      navigate('/services', true);
+      return;
+    }
+    // Consul's UI puts the datacenter first (/ui/dc1/services): accept those URLs too.
+    const parts = loc.path.split('/').filter(Boolean);
+    if (parts.length >= 2 && !SECTIONS.has(parts[0] as string) && SECTIONS.has(parts[1] as string)) {
+      const q = loc.query.toString();
+      navigate(`/${parts.slice(1).join('/')}${q ? `?${q}` : ''}`, true);
+    }
   }, [loc.path]);
 
   const onLogin = (t: string): void => {
