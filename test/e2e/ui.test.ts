@@ -276,6 +276,7 @@ describe('web UI with ACLs on', () => {
     await waitForText(row(page, /^north /), /PENDING/);
     assert.equal(await page.getByRole('link', { name: 'Add peer' }).count(), 0, 'no Add peer for a read-only token');
     assert.ok(await page.getByRole('button', { name: 'Delete peering north' }).isDisabled());
+    await page.getByRole('note').filter({ hasText: 'lacks peering:write' }).waitFor();
     await screenshot(page, 'peers-read-only');
     await page.getByRole('link', { name: 'Intentions' }).click();
     await waitForText(row(page, /^web/), /allow/);

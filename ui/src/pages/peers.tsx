@@ -2,7 +2,7 @@
 import type { JSX } from 'preact';
 import { useEffect } from 'preact/hooks';
 import { enc, get } from '../api';
-import { ErrorMessage, Progress, Sparkline, StateBadge } from '../components';
+import { ErrorMessage, Notice, Progress, Sparkline, StateBadge } from '../components';
 import { ago } from '../format';
 import { usePoll } from '../hooks';
 import { ageSeconds, record, samples } from '../peer-history';
@@ -28,6 +28,7 @@ export function usePeerings(): ReturnType<typeof usePoll<{ list: Peering[]; now:
 
 export function PeersPage(): JSX.Element {
   const can = useCan();
+  const perms = usePermissions();
   useEffect(() => {
     document.title = 'Peers · Isthmus';
   }, []);
@@ -41,6 +42,7 @@ export function PeersPage(): JSX.Element {
         {can('peering:write') && <Link href="/peers/add" class="button">Add peer</Link>}
       </div>
       <p class="muted">Live: refreshed every {PEERS_POLL_MS / 1000} s.</p>
+      {perms.loaded && !can('peering:write') && <Notice>Your token lacks peering:write: peerings are read-only.</Notice>}
       <ErrorMessage error={res.error} />
       {res.loading && !res.data && <Progress label="Loading peerings…" />}
       {res.data && (
