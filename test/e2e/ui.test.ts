@@ -209,6 +209,14 @@ describe('web UI with ACLs off (two agents)', () => {
     await eastPage.getByRole('button', { name: 'Delete peering west' }).click();
     const dialog = eastPage.getByRole('dialog', { name: 'Delete peering west?' });
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    // By keyboard: focus starts on Cancel, Escape closes.
+    await eastPage.getByRole('button', { name: 'Delete peering west' }).focus();
+    await eastPage.keyboard.press('Enter');
+    await dialog.waitFor();
+    assert.equal(await eastPage.evaluate(() => document.activeElement?.textContent), 'Cancel', 'focus lands on Cancel');
+    await eastPage.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
     assert.equal((await call(east, 'GET', '/v1/peering/west')).status, 200, 'cancel deletes nothing');
     await eastPage.getByRole('button', { name: 'Delete peering west' }).click();
     await screenshot(eastPage, 'delete-peer-confirm');
