@@ -236,6 +236,7 @@ describe('web UI with ACLs on', () => {
   let page: Page;
   let readOnly = '';
   let nothing = '';
+  let apiWriter = '';
 
   before(async () => {
     const cfg = join(dir.path, 'acl.json');
@@ -248,6 +249,7 @@ describe('web UI with ACLs on', () => {
     };
     readOnly = await mk('read-only', 'service_prefix "" { policy = "read" }\nnode_prefix "" { policy = "read" }\npeering = "read"\nmesh = "read"\n');
     nothing = await mk('nothing', 'node_prefix "" { policy = "read" }\n');
+    apiWriter = await mk('api-writer', 'service_prefix "" { policy = "read" }\nservice "api" {\n  policy = "read"\n  intentions = "write"\n}\n');
     assert.equal((await call(agent, 'POST', '/v1/peering/token', { PeerName: 'north' }, MGMT)).status, 200);
     await call(agent, 'PUT', '/v1/agent/service/register', { Name: 'api', Port: 7000 }, MGMT);
     await call(agent, 'PUT', '/v1/config', { Kind: 'service-intentions', Name: 'api', Sources: [{ Name: 'web', Action: 'allow' }] }, MGMT);
@@ -302,6 +304,24 @@ describe('web UI with ACLs on', () => {
     await waitForText(page.getByRole('alert'), /Permission denied: token with AccessorID '[0-9a-f-]{36}' lacks permission 'intention:write' on "api"/);
     await screenshot(page, 'intention-403');
     assert.equal((await call(agent, 'GET', '/v1/config/service-intentions/api', undefined, MGMT)).json<{ Sources: Obj[] }>().Sources.length, 1, 'nothing written');
+  });
+
+  it('asks per destination: a token that may write only api\'s intentions can edit those', async () => {
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(/\/ui\/login$/);
+    await page.getByLabel('ACL token (SecretID)').fill(apiWriter);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(/\/ui\/services$/);
+    await page.getByRole('link', { name: 'Intentions' }).click();
+    await page.getByRole('link', { name: 'Edit intention web to api' }).waitFor();
+    assert.ok(await page.getByRole('button', { name: 'Delete intention web to api' }).isEnabled());
+    await page.getByRole('link', { name: 'Edit intention web to api' }).click();
+    await waitForText(page.locator('main'), /Edit intention/);
+    await page.getByRole('radio', { name: 'Deny' }).check();
+    await page.getByRole('button', { name: 'Save intention' }).click();
+    await page.waitForURL(/\/ui\/intentions$/);
+    const sources = (await call(agent, 'GET', '/v1/config/service-intentions/api', undefined, MGMT)).json<{ Sources: Obj[] }>().Sources;
+    assert.deepEqual(sources.map((s) => [s.Name, s.Action]), [['web', 'deny']]);
   });
 
   it('a token without peering:read gets the API 403 as a message on the Peers page', async () => {

@@ -56,3 +56,23 @@ export function useCan(): (p: Permission) => boolean {
 export function usePermissions(): Permissions {
   return useContext(PermissionsContext);
 }
+
+/**
+ * Per-item answers, as Consul's UI asks on item pages: `names` → may the token do `access` on each.
+ * With ACLs off every answer is yes. Batches of 64 (the endpoint's limit).
+ */
+export async function authorizeEach(resource: string, access: string, names: string[]): Promise<Map<string, boolean>> {
+  const out = new Map<string, boolean>();
+  const unique = [...new Set(names)];
+  for (let i = 0; i < unique.length; i += 64) {
+    const batch = unique.slice(i, i + 64);
+    try {
+      const res = await request<{ Segment?: string; Allow: boolean }[]>('POST', '/v1/internal/acl/authorize', batch.map((Segment) => ({ Resource: resource, Segment, Access: access })));
+      res.data.forEach((r, j) => out.set(batch[j] as string, r.Allow));
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) batch.forEach((n) => out.set(n, true));
+      else throw err;
+    }
+  }
+  return out;
+}

@@ -5,7 +5,7 @@ import { enc, get } from '../api';
 import { ConfirmDialog, ErrorMessage, Notice, Progress } from '../components';
 import { usePoll } from '../hooks';
 import { deleteIntention, type IntentionKey } from '../intentions-store';
-import { useCan, usePermissions } from '../permissions';
+import { authorizeEach, useCan, usePermissions } from '../permissions';
 import { Link } from '../router';
 import type { Intention } from '../types';
 
@@ -17,10 +17,20 @@ export function IntentionsPage(): JSX.Element {
   useEffect(() => {
     document.title = 'Intentions · Isthmus';
   }, []);
-  const res = usePoll(async (signal) => (await get<Intention[]>('/v1/connect/intentions', signal)).data, 5000, [perms.loaded, perms.allowed]);
+  const res = usePoll(
+    async (signal) => {
+      const list = (await get<Intention[]>('/v1/connect/intentions', signal)).data;
+      // Which destinations' intentions this token may change (Consul's UI asks per item).
+      const writable = await authorizeEach('intention', 'write', list.map((i) => i.DestinationName)).catch(() => new Map<string, boolean>());
+      return { list, writable };
+    },
+    5000,
+    [perms.loaded, perms.allowed],
+  );
   const [confirm, setConfirm] = useState<IntentionKey | undefined>(undefined);
   const [op, setOp] = useState<{ busy: boolean; error?: unknown }>({ busy: false });
   const writable = can('intention:write');
+  const canWrite = (dest: string): boolean => writable || res.data?.writable.get(dest) === true;
   const remove = async (k: IntentionKey): Promise<void> => {
     setConfirm(undefined);
     setOp({ busy: true });
@@ -32,15 +42,15 @@ export function IntentionsPage(): JSX.Element {
       setOp({ busy: false, error: err });
     }
   };
-  const list = [...(res.data ?? [])].sort((a, b) => b.Precedence - a.Precedence || a.DestinationName.localeCompare(b.DestinationName) || a.SourceName.localeCompare(b.SourceName));
+  const list = [...(res.data?.list ?? [])].sort((a, b) => b.Precedence - a.Precedence || a.DestinationName.localeCompare(b.DestinationName) || a.SourceName.localeCompare(b.SourceName));
   return (
     <section aria-labelledby="page-title">
       <div class="title-row">
         <h1 id="page-title">Intentions</h1>
-        {writable && <Link href="/intentions/new" class="button">Create intention</Link>}
+        {(writable || [...(res.data?.writable.values() ?? [])].some(Boolean)) && <Link href="/intentions/new" class="button">Create intention</Link>}
       </div>
       <p class="muted">Evaluated highest precedence first; sources from a peer are written as <code>service-intentions</code> config entries.</p>
-      {perms.loaded && !writable && <Notice>Your token lacks intention:write: intentions are read-only.</Notice>}
+      {perms.loaded && !writable && <Notice>Your token lacks intention:write: only intentions of services it may write can be changed.</Notice>}
       <ErrorMessage error={res.error} />
       <ErrorMessage error={op.error} title="Deleting the intention failed" />
       {op.busy && <Progress label="Deleting the intention…" />}
@@ -72,12 +82,12 @@ export function IntentionsPage(): JSX.Element {
                   <td>{i.Precedence}</td>
                   <td>{i.Description}</td>
                   <td class="inline-actions">
-                    {writable && !l7 ? (
+                    {canWrite(i.DestinationName) && !l7 ? (
                       <Link href={`/intentions/edit?${q}`} aria-label={`Edit intention ${label}`}>Edit</Link>
                     ) : (
-                      <button type="button" disabled aria-label={`Edit intention ${label}`} title={l7 ? 'L7 permissions are edited through the API' : 'Your token lacks intention:write'}>Edit</button>
+                      <button type="button" disabled aria-label={`Edit intention ${label}`} title={l7 ? 'L7 permissions are edited through the API' : `Your token lacks intention:write on ${i.DestinationName}`}>Edit</button>
                     )}
-                    <button type="button" class="danger" aria-label={`Delete intention ${label}`} disabled={!writable || op.busy} title={writable ? undefined : 'Your token lacks intention:write'} onClick={() => setConfirm(key)}>
+                    <button type="button" class="danger" aria-label={`Delete intention ${label}`} disabled={!canWrite(i.DestinationName) || op.busy} title={canWrite(i.DestinationName) ? undefined : `Your token lacks intention:write on ${i.DestinationName}`} onClick={() => setConfirm(key)}>
                       Delete
                     </button>
                   </td>
