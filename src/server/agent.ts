@@ -202,7 +202,7 @@ export class Agent {
         peering: peeringHandlers({ peering, blocking, catalog: catalog.reader, exportRules, enabled: config.peering.enabled }),
         connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
-        ...(config.ui.enabled ? { ui: uiHandlers() } : {}),
+        ui: uiHandlers({ enabled: config.ui.enabled }),
       },
       config.nodeName,
     );

@@ -34,7 +34,7 @@ export interface RouteHandlers {
   peering: Record<string, Handler>;
   connect: Record<string, Handler>;
   metrics: Handler;
-  /** The web UI's static files; absent when the UI is disabled. */
+  /** The web UI: `root` always; `ui` and `asset` only when the UI is enabled. */
   ui?: Record<string, Handler>;
 }
 
@@ -151,9 +151,9 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'GET', path: '/v1/health/connect/:name', handler: pick(h.connect, 'healthConnect'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
     { method: 'GET', path: '/v1/agent/metrics', handler: h.metrics, acl: { resource: 'agent', access: 'read', name: () => agentName } },
     // web UI (static files; the API calls it makes carry their own permissions)
-    ...(h.ui
+    ...(h.ui ? ([{ method: 'GET', path: '/', handler: pick(h.ui, 'root'), acl: NONE }] satisfies Route[]) : []),
+    ...(h.ui?.asset
       ? ([
-          { method: 'GET', path: '/', handler: pick(h.ui, 'root'), acl: NONE },
           { method: 'GET', path: '/ui', handler: pick(h.ui, 'ui'), acl: NONE },
           { method: 'GET', path: '/ui/*', handler: pick(h.ui, 'asset'), acl: NONE },
         ] satisfies Route[])

@@ -89,10 +89,12 @@ describe('UI configuration', () => {
     assert.equal(resolveAgentConfig({ flags: { 'data-dir': '/tmp/x' }, file: { 'ui_config.enabled': true } }).ui.enabled, true);
   });
 
-  it('an agent with the UI disabled serves no /ui/ and no redirect', async () => {
+  it('an agent with the UI disabled serves no /ui/, and / says how to enable it (as Consul)', async () => {
     const t = await startTestAgent({ file: { ui_config: { enabled: false } } });
     try {
-      assert.equal((await t.request('GET', '/')).status, 404);
+      const root = await t.request('GET', '/');
+      assert.equal(root.status, 200);
+      assert.equal(root.body, 'Consul Agent: UI disabled. To enable, set ui_config.enabled=true in the agent configuration and restart.');
       assert.equal((await t.request('GET', '/ui/')).status, 404);
     } finally {
       await t.close();

@@ -75,8 +75,15 @@ function serve(req: HttpRequest, a: Asset): HttpResult {
 
 const redirect = (to: string): HttpResult => ({ status: 301, headers: { Location: to }, text: `Moved Permanently: ${to}\n` });
 
-/** Handlers for `/`, `/ui` and `/ui/*`; `dir` holds index.html and assets/. */
-export function uiHandlers(options: { dir?: string } = {}): Record<string, Handler> {
+/** Consul's answer on `/` when the UI is off (agent/http.go Index). */
+export const UI_DISABLED_TEXT = 'Consul Agent: UI disabled. To enable, set ui_config.enabled=true in the agent configuration and restart.';
+
+/**
+ * Handlers for `/`, `/ui` and `/ui/*`; `dir` holds index.html and assets/. With the UI disabled only
+ * `root` exists, and it says how to enable the UI.
+ */
+export function uiHandlers(options: { dir?: string; enabled?: boolean } = {}): Record<string, Handler> {
+  if (options.enabled === false) return { root: async () => ({ text: UI_DISABLED_TEXT }) };
   const dir = options.dir ?? DEFAULT_UI_DIR;
   const assets = loadAssets(dir);
   const index = assets.get('index.html');
