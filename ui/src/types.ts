@@ -31,6 +31,7 @@ export interface ServiceSummary {
   ChecksPassing: number;
   ChecksWarning: number;
   ChecksCritical: number;
+  ConnectedWithProxy?: boolean;
   PeerName?: string;
 }
 

@@ -71,7 +71,8 @@ export function ServicesPage(): JSX.Element {
     navigate(`/services${s ? `?${s}` : ''}`, true);
   };
 
-  const all = listing.data?.services ?? [];
+  // Sidecar proxies are shown on their service (as Consul's UI does), not as services of their own.
+  const all = (listing.data?.services ?? []).filter((s) => s.Kind !== 'connect-proxy');
   const shown = all
     .filter((s) => !q || s.Name.toLowerCase().includes(q.toLowerCase()))
     .filter((s) => !source || (source === 'local' ? !s.PeerName : s.PeerName === source))
@@ -139,6 +140,7 @@ export function ServicesPage(): JSX.Element {
                     {s.Name}
                   </Link>
                   {s.Kind && <span class="muted"> {s.Kind}</span>}
+                  {s.ConnectedWithProxy && <span class="muted"> · in the mesh (sidecar)</span>}
                 </td>
                 <td>{s.PeerName ? <span class="badge peer">imported from {s.PeerName}</span> : 'this cluster'}</td>
                 <td><HealthCounts passing={s.ChecksPassing} warning={s.ChecksWarning} critical={s.ChecksCritical} /></td>
