@@ -76,7 +76,7 @@ export function IntentionsPage(): JSX.Element {
               const q = `destination=${enc(i.DestinationName)}&source=${enc(i.SourceName)}${i.SourcePeer ? `&peer=${enc(i.SourcePeer)}` : ''}`;
               return (
                 <tr key={`${i.SourcePeer ?? ''}/${i.SourceName}/${i.DestinationName}`}>
-                  <td>{i.SourceName}{i.SourcePeer && <span class="badge peer"> peer {i.SourcePeer}</span>}</td>
+                  <td>{i.SourceName} {i.SourcePeer && <span class="badge peer">peer {i.SourcePeer}</span>}</td>
                   <td>{i.DestinationName}</td>
                   <td>{l7 ? `L7 (${(i.Permissions ?? []).length} permissions)` : <span class={`badge ${i.Action === 'allow' ? 'ok' : 'bad'}`}>{i.Action}</span>}</td>
                   <td>{i.Precedence}</td>
