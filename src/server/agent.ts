@@ -45,6 +45,7 @@ import { kvModule } from './kv/http.js';
 import { PeeringService } from './peering/service.js';
 import type { SessionDeps } from './peering/session.js';
 import { SessionRegistry } from './peering/sessions.js';
+import { uiHandlers } from './ui/static.js';
 import { isHealthy, StreamTracker } from './peering/tracker.js';
 import { registerConsulService } from './servers/consul-service.js';
 
@@ -214,6 +215,7 @@ export class Agent {
         metrics: metricsHandler(gauges),
         kv: await kvModule({ store, hub, blocking }),
         importedServices: importedServicesHandler({ catalog: catalog.reader, blocking }),
+        ui: uiHandlers({ enabled: config.ui.enabled }),
       },
       config.nodeName,
     );

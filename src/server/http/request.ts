@@ -38,6 +38,8 @@ export interface HttpResult {
   text?: string;
   /** Raw bytes, sent as they are (give a Content-Type header). */
   bytes?: Buffer;
+  /** Raw bytes (static UI assets); the handler sets Content-Type. */
+  body?: Buffer;
   headers?: Record<string, string>;
 }
 

@@ -36,6 +36,8 @@ export interface RouteHandlers {
   metrics: Handler;
   kv: Record<string, Handler>;
   importedServices: Handler;
+  /** The web UI: `root` always; `ui` and `asset` only when the UI is enabled. */
+  ui?: Record<string, Handler>;
 }
 
 const param = (name: string) => (req: HttpRequest) => req.params[name] ?? '';
@@ -119,6 +121,7 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'PUT', path: '/v1/acl/policy/:id', handler: acl('policyUpdate'), acl: ACL_WRITE },
     { method: 'DELETE', path: '/v1/acl/policy/:id', handler: acl('policyDelete'), acl: ACL_WRITE },
     { method: 'GET', path: '/v1/acl/policies', handler: acl('policyList'), acl: ACL_READ },
+    { method: 'POST', path: '/v1/internal/acl/authorize', handler: acl('authorize'), acl: NONE },
     // config entries (permission depends on the kind: see config-entries/acl.ts)
     { method: 'PUT', path: '/v1/config', handler: cfg('apply'), acl: inHandler('mesh', 'write') },
     { method: 'GET', path: '/v1/config/:kind', handler: cfg('list'), acl: { resource: 'mesh', access: 'read', filtered: true } },
@@ -163,5 +166,13 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     // txn: each operation is vetted on its own and denials are reported in `Errors` (409), as Consul does
     { method: 'PUT', path: '/v1/txn', handler: pick(h.kv, 'txn'), acl: NONE },
     { method: 'GET', path: '/v1/imported-services', handler: h.importedServices, acl: { resource: 'mesh', access: 'read' } },
+    // web UI (static files; the API calls it makes carry their own permissions)
+    ...(h.ui ? ([{ method: 'GET', path: '/', handler: pick(h.ui, 'root'), acl: NONE }] satisfies Route[]) : []),
+    ...(h.ui?.asset
+      ? ([
+          { method: 'GET', path: '/ui', handler: pick(h.ui, 'ui'), acl: NONE },
+          { method: 'GET', path: '/ui/*', handler: pick(h.ui, 'asset'), acl: NONE },
+        ] satisfies Route[])
+      : []),
   ];
 }

@@ -35,6 +35,7 @@ function send(reply: FastifyReply, result: HttpResult, pretty: boolean): Fastify
   reply.code(result.status ?? 200);
   for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
   const typed = Object.keys(result.headers ?? {}).some((k) => k.toLowerCase() === 'content-type');
+  if (result.body !== undefined) return reply.send(result.body);
   if (result.text !== undefined) return (typed ? reply : reply.type('text/plain; charset=utf-8')).send(result.text);
   if (result.bytes !== undefined) return reply.send(result.bytes);
   let body = result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
