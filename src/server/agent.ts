@@ -18,7 +18,6 @@ import { AgentLocalService } from './agent-local/service.js';
 import { caHandlers } from './ca/http.js';
 import { CA_ROOTS_TOPIC, CaService } from './ca/service.js';
 import { catalogHandlers, healthHandlers } from './catalog/http.js';
-import { topics } from './catalog/keys.js';
 import { CatalogService } from './catalog/service.js';
 import type { AgentConfig } from './config/schema.js';
 import { configHandlers } from './config-entries/http.js';
@@ -37,6 +36,7 @@ import { intentionHandlers } from './intentions/http.js';
 import { IntentionService } from './intentions/service.js';
 import { metricsHandler, type Gauge } from './metrics/http.js';
 import { DialManager } from './peering/dialer.js';
+import { ExportFeed } from './peering/export-feed.js';
 import { meshGateways, type ExportedServiceRule } from './peering/exports.js';
 import { peeringHandlers } from './peering/http.js';
 import { PeeringService } from './peering/service.js';
@@ -143,6 +143,7 @@ export class Agent {
     );
     await peering.load();
     const exportRules = (): ExportedServiceRule[] => (entries.get('exported-services', 'default')?.entry.Services as ExportedServiceRule[] | undefined) ?? [];
+    const exportSourceTopics = [configTopics.kind('exported-services'), CA_ROOTS_TOPIC];
     const sessionDeps: SessionDeps = {
       peering,
       catalog,
@@ -160,8 +161,9 @@ export class Agent {
             return [];
           }
         },
-        topics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services'), CA_ROOTS_TOPIC],
+        topics: exportSourceTopics,
       },
+      feed: new ExportFeed({ reader: catalog.reader, hub, sourceTopics: exportSourceTopics }),
     };
     const sessions = new SessionRegistry(peering);
     const timing = { heartbeatIntervalMs: config.peering.heartbeatIntervalMs, heartbeatTimeoutMs: config.peering.heartbeatTimeoutMs };

@@ -68,9 +68,8 @@ export const connectPeer: Connector = (address, tls) => {
     serviceDefinition(PeerStreamService).streamResources!.responseDeserialize as (b: Buffer) => ReplicationMessage,
   ) as ClientDuplexStream<MessageInit, ReplicationMessage>;
   const conn: PeerConnection = {
-    send: (m) => {
-      call.write(m);
-    },
+    send: (m) => call.write(m),
+    drained: () => new Promise((r) => call.once('drain', () => r())),
     end: () => call.end(),
     cancel: () => {
       call.cancel();

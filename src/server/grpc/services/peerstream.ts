@@ -61,7 +61,7 @@ export function peerStreamService(
             const g = toGrpcError(err);
             return fail(call, g.code ?? status.INTERNAL, g.details ?? 'internal error');
           }
-          const s = new PeerSession(deps.sessionDeps, { send: (m) => call.write(m), end: () => call.end() }, { role: 'acceptor', record, ...options });
+          const s = new PeerSession(deps.sessionDeps, { send: (m) => call.write(m), drained: () => new Promise((r) => call.once('drain', () => r())), end: () => call.end() }, { role: 'acceptor', record, ...options });
           if (!registry.add(s) || !peering.tracker.connect(record.ID)) {
             return fail(call, status.FAILED_PRECONDITION, 'there is an active stream for the given PeerID');
           }
