@@ -63,7 +63,8 @@ export function metaHeaders(index: number, consistency: string): Record<string, 
 /** A small LRU of serialized responses keyed by request, valid while their index is unchanged. */
 interface CachedResponse {
   index: number;
-  body: string;
+  /** UTF-8 JSON, encoded once and shared by every response at this index. */
+  body: Buffer;
   filtered: boolean;
 }
 
@@ -154,10 +155,10 @@ export async function blockingRead(
     const value = isRendered(out) ? out.value : out;
     // ?filter applies to list results (Consul's bexpr over each item's JSON).
     const shown = filter && Array.isArray(value) ? value.filter(filter) : value;
-    cached = { index, body: JSON.stringify(shown), filtered: isRendered(out) && out.filtered === true };
+    cached = { index, body: Buffer.from(JSON.stringify(shown)), filtered: isRendered(out) && out.filtered === true };
     if (options.cache !== false) deps.cache.set(key, cached);
   }
   const headers = metaHeaders(index, params.consistency);
   if (cached.filtered) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
-  return { rawJson: cached.body, headers };
+  return { rawBody: cached.body, headers };
 }

@@ -30,7 +30,12 @@ function send(reply: FastifyReply, result: HttpResult, pretty: boolean): Fastify
   for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
   const typed = Object.keys(result.headers ?? {}).some((k) => k.toLowerCase() === 'content-type');
   if (result.text !== undefined) return (typed ? reply : reply.type('text/plain; charset=utf-8')).send(result.text);
-  let body = result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
+  if (result.rawBody !== undefined && !pretty) {
+    // Shared bytes: no per-response encoding; the length is known up front.
+    return reply.type('application/json').header('content-length', result.rawBody.length).send(result.rawBody);
+  }
+  let body = result.rawBody !== undefined ? result.rawBody.toString('utf8') : undefined;
+  body ??= result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
   if (body === undefined) return reply.send('');
   if (pretty) body = JSON.stringify(JSON.parse(body), null, 4) + '\n';
   return reply.type('application/json').send(body);
@@ -55,10 +60,12 @@ export class HttpServer {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
     const extra = options.responseHeaders ?? {};
-    app.addHook('onSend', async (_req, reply, payload) => {
-      for (const [k, v] of Object.entries(extra)) reply.header(k, v);
-      return payload;
-    });
+    if (Object.keys(extra).length > 0) {
+      app.addHook('onSend', async (_req, reply, payload) => {
+        for (const [k, v] of Object.entries(extra)) reply.header(k, v);
+        return payload;
+      });
+    }
 
     const methodsByPath = new Map<string, Set<HttpMethod>>();
     for (const r of routes) {
