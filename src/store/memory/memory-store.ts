@@ -2,6 +2,7 @@
 import { IsthmusError } from '../../lib/errors.js';
 import type { Entry, ListResult, Store, TxnOp, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
 import { WatchBroker } from '../watch-broker.js';
+import { HistoryRing } from './history-ring.js';
 
 /** How many revisions of history are kept for watches before older ones are compacted. */
 export const DEFAULT_HISTORY_REVISIONS = 50_000;
@@ -13,7 +14,7 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly #data = new Map<string, Entry>();
-  readonly #history: WatchBatch[] = [];
+  readonly #history: HistoryRing;
   readonly #historyRevisions: number;
   readonly #broker: WatchBroker;
   #revision = 0;
@@ -22,14 +23,18 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#historyRevisions = options.historyRevisions ?? DEFAULT_HISTORY_REVISIONS;
+    this.#history = new HistoryRing(Math.max(1, this.#historyRevisions));
     this.#broker = new WatchBroker({
       compactedRevision: () => this.#compacted,
       currentRevision: () => this.#revision,
-      history: (prefix, from) =>
-        this.#history
-          .filter((b) => b.revision >= from)
-          .map((b) => ({ revision: b.revision, events: b.events.filter((e) => e.key.startsWith(prefix)) }))
-          .filter((b) => b.events.length > 0),
+      history: (prefix, from) => {
+        const out: WatchBatch[] = [];
+        for (const b of this.#history.from(from)) {
+          const events = b.events.filter((e) => e.key.startsWith(prefix));
+          if (events.length > 0) out.push({ revision: b.revision, events });
+        }
+        return out;
+      },
     });
   }
 
@@ -62,7 +67,9 @@ export class MemoryStore implements Store {
     if (events.length > 0) {
       this.#revision += 1;
       const batch = { revision: this.#revision, events };
-      this.#history.push(batch);
+      // A full ring overwrites its oldest revision: that revision is compacted.
+      const evicted = this.#history.push(batch);
+      if (evicted) this.#compacted = Math.max(this.#compacted, evicted.revision);
       this.#trimHistory();
       this.#broker.publish(batch);
     }
@@ -101,9 +108,7 @@ export class MemoryStore implements Store {
   }
 
   #compactTo(revision: number): void {
-    let drop = 0;
-    while (drop < this.#history.length && (this.#history[drop] as WatchBatch).revision <= revision) drop++;
-    this.#history.splice(0, drop);
+    this.#history.dropThrough(revision);
     this.#compacted = Math.max(this.#compacted, revision);
   }
 
