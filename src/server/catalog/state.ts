@@ -83,6 +83,18 @@ function sortChecks(list: Indexed<CheckRecord>[]): Indexed<CheckRecord>[] {
 export class CatalogState implements CatalogReader {
   readonly #spaces = new Map<Keyspace, KeyspaceState>();
 
+  /** Forgets everything (before a reload); returns the topics of what was there. */
+  reset(): Set<string> {
+    const touched = new Set<string>();
+    for (const [ks, s] of this.#spaces) {
+      touched.add(topics.nodes(ks)).add(topics.services(ks)).add(topics.checks(ks));
+      for (const n of s.nodes.keys()) touched.add(topics.node(ks, n));
+      for (const n of s.byName.keys()) touched.add(topics.service(ks, n));
+    }
+    this.#spaces.clear();
+    return touched;
+  }
+
   #space(ks: Keyspace): KeyspaceState | undefined {
     return this.#spaces.get(ks);
   }

@@ -1,6 +1,6 @@
 // In-memory Store backend: the reference implementation, used by tests and `agent --dev`.
 import { IsthmusError } from '../../lib/errors.js';
-import type { Entry, ListResult, Store, TxnOp, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
+import type { Entry, ListResult, Store, TxnOp, TxnOptions, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
 import { WatchBroker } from '../watch-broker.js';
 import { HistoryRing } from './history-ring.js';
 
@@ -59,7 +59,7 @@ export class MemoryStore implements Store {
     return this.#revision;
   }
 
-  async txn(request: TxnRequest): Promise<TxnResult> {
+  async txn(request: TxnRequest, options: TxnOptions = {}): Promise<TxnResult> {
     this.#assertOpen();
     const ok = (request.compare ?? []).every((c) => (this.#data.get(c.key)?.modRevision ?? 0) === c.modRevision);
     const ops = ok ? request.success : (request.failure ?? []);
@@ -73,7 +73,9 @@ export class MemoryStore implements Store {
       this.#trimHistory();
       this.#broker.publish(batch);
     }
-    return { succeeded: ok, revision: this.#revision };
+    const result = { succeeded: ok, revision: this.#revision };
+    options.onApplied?.(result);
+    return result;
   }
 
   #apply(ops: TxnOp[], rev: number): WatchEvent[] {
