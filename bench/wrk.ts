@@ -23,9 +23,9 @@ function mib(text: string | undefined): number {
   return Number(m[1]) * ({ B: 1 / 1048576, KB: 1 / 1024, MB: 1, GB: 1024 }[m[2] as 'B'] ?? NaN);
 }
 
-/** Runs `wrk --latency -t<threads> -c<connections> -d<seconds>s url` and parses its report. */
-export function wrk(url: string, o: { seconds: number; connections: number; threads?: number }): Promise<WrkResult> {
-  const args = ['--latency', `-t${o.threads ?? 2}`, `-c${o.connections}`, `-d${o.seconds}s`, '--timeout', '10s', url];
+/** Runs `wrk --latency -t<threads> -c<connections> -d<seconds>s [-s script] url` and parses its report. */
+export function wrk(url: string, o: { seconds: number; connections: number; threads?: number; script?: string }): Promise<WrkResult> {
+  const args = ['--latency', `-t${o.threads ?? 2}`, `-c${o.connections}`, `-d${o.seconds}s`, '--timeout', '10s', ...(o.script ? ['-s', o.script] : []), url];
   return new Promise((resolve, reject) => {
     execFile('wrk', args, { timeout: (o.seconds + 30) * 1000 }, (err, stdout) => {
       if (err) return reject(new Error(`wrk failed (is it installed? apt-get install wrk): ${err.message}`));
