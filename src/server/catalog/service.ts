@@ -196,14 +196,29 @@ export class CatalogService {
    * without any service deleted. Unchanged objects are not rewritten. One transaction.
    */
   applyImportedService(peer: Keyspace, name: string, instances: ImportedInstance[]): Promise<number> {
-    return this.#run(() => {
-      const r = this.#state;
-      const ops: TxnOp[] = [];
-      const put = (key: string, value: unknown, existing: { value: unknown } | undefined): void => {
-        if (!existing || !sameJson(existing.value, value)) ops.push({ type: 'put', key, value: JSON.stringify(value) });
-      };
+    return this.applyImportedServices(peer, [{ name, instances }]);
+  }
+
+  /** applyImportedService for a batch of services, in one transaction (the importer batches bursts). */
+  applyImportedServices(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[]): Promise<number> {
+    return this.#run(() => this.#commit(this.#importOps(peer, batch)));
+  }
+
+  #importOps(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[]): TxnOp[] {
+    const r = this.#state;
+    const ops: TxnOp[] = [];
+    const written = new Map<string, string>();
+    const put = (key: string, value: unknown, existing: { value: unknown } | undefined): void => {
+      const json = JSON.stringify(value);
+      if (written.get(key) === json) return; // the same node arriving with several services of the batch
+      if (!written.has(key) && existing && JSON.stringify(existing.value) === json) return;
+      written.set(key, json);
+      ops.push({ type: 'put', key, value: json });
+    };
+    const touchedNodes = new Set<string>();
+    const adding = new Set<string>();
+    for (const { name, instances } of batch) {
       const wanted = new Set(instances.map((i) => `${i.node.Node}\0${i.service.ID}`));
-      const touchedNodes = new Set<string>();
       for (const { node, service } of r.serviceInstances(peer, name)) {
         const k = `${node.value.Node}\0${service.value.ID}`;
         if (wanted.has(k)) continue;
@@ -213,6 +228,7 @@ export class CatalogService {
       }
       for (const inst of instances) {
         const nodeName = inst.node.Node;
+        adding.add(nodeName);
         put(catalogKeys.node(peer, nodeName), { ...inst.node, PeerName: peer }, r.node(peer, nodeName));
         put(catalogKeys.service(peer, nodeName, inst.service.ID), { ...inst.service, Node: nodeName, PeerName: peer }, r.service(peer, nodeName, inst.service.ID));
         const keep = new Set(inst.checks.map((c) => c.CheckID));
@@ -221,21 +237,21 @@ export class CatalogService {
         }
         for (const c of inst.checks) put(catalogKeys.check(peer, nodeName, c.CheckID), { ...c, Node: nodeName, PeerName: peer }, r.check(peer, nodeName, c.CheckID));
       }
-      // Imported nodes left without any service go too.
-      const deleted = new Set(ops.filter((o) => o.type === 'delete').map((o) => (o as { key: string }).key));
-      for (const nodeName of touchedNodes) {
-        const remaining = r.servicesOfNode(peer, nodeName).filter((s) => !deleted.has(catalogKeys.service(peer, nodeName, s.value.ID)));
-        const adding = instances.some((i) => i.node.Node === nodeName);
-        if (remaining.length === 0 && !adding) {
-          for (const c of r.checksOfNode(peer, nodeName)) {
-            const key = catalogKeys.check(peer, nodeName, c.value.CheckID);
-            if (!deleted.has(key)) ops.push({ type: 'delete', key });
-          }
-          ops.push({ type: 'delete', key: catalogKeys.node(peer, nodeName) });
+    }
+    // Imported nodes left without any service go too.
+    const deleted = new Set(ops.filter((o) => o.type === 'delete').map((o) => (o as { key: string }).key));
+    for (const nodeName of touchedNodes) {
+      if (adding.has(nodeName)) continue;
+      const remaining = r.servicesOfNode(peer, nodeName).filter((s) => !deleted.has(catalogKeys.service(peer, nodeName, s.value.ID)));
+      if (remaining.length === 0) {
+        for (const c of r.checksOfNode(peer, nodeName)) {
+          const key = catalogKeys.check(peer, nodeName, c.value.CheckID);
+          if (!deleted.has(key)) ops.push({ type: 'delete', key });
         }
+        ops.push({ type: 'delete', key: catalogKeys.node(peer, nodeName) });
       }
-      return this.#commit(ops);
-    });
+    }
+    return ops;
   }
 
   /** Imported service names of a peer (for pruning against an ExportedServiceList). */

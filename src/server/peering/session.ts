@@ -16,6 +16,7 @@ import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
 import type { CatalogService } from '../catalog/service.js';
 import { sha256, type ExportChange, type ExportFeed } from './export-feed.js';
+import { ImportBatcher } from './import-batcher.js';
 import { exportedNamesFor, isConnectCapable, syntheticProxyPayload, type ExportedServiceRule } from './exports.js';
 import {
   formatNonce,
@@ -119,6 +120,8 @@ export class PeerSession {
   #backpressured = false;
   #unsubscribe: (() => void) | undefined;
   readonly #abort = new AbortController();
+  /** Imported services, committed to the catalog in batches. */
+  readonly #imports: ImportBatcher;
   #nonce = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #timeout: NodeJS.Timeout | undefined;
@@ -138,6 +141,7 @@ export class PeerSession {
       maxMessageBytes: options.maxMessageBytes ?? MAX_STREAM_MESSAGE_BYTES,
     };
     this.done = new Promise((r) => (this.#resolveDone = r));
+    this.#imports = new ImportBatcher((batch) => deps.catalog.applyImportedServices(options.record.Name, batch));
   }
 
   get id(): string {
@@ -231,17 +235,26 @@ export class PeerSession {
     if (res.Nonce === '') return nack(3, 'response has no nonce');
     if (res.operation !== Operation.UPSERT) return nack(3, `unsupported operation: ${res.operation}`);
     if (!res.Resource) return nack(3, 'upsert without a resource');
+    const failed = (err: unknown): void => nack(13, `upsert error, ResourceURL: "${res.ResourceURL}", ResourceID: "${res.ResourceID}": ${(err as Error).message}`);
+    const ack = (): void => {
+      this.#d.tracker.update(this.id, { lastRecvResourceSuccess: Date.now() });
+      this.#send({ Payload: { case: 'request', value: { ResourceURL: res.ResourceURL, ResponseNonce: res.Nonce } } });
+    };
+    let committed: Promise<void> | undefined;
     try {
       if (res.Resource.typeUrl !== res.ResourceURL) throw new Error(`mismatched resourceURL "${res.ResourceURL}" and Any typeUrl "${res.Resource.typeUrl}"`);
-      await this.#apply(res);
+      committed = (await this.#apply(res))?.committed;
     } catch (err) {
-      return nack(13, `upsert error, ResourceURL: "${res.ResourceURL}", ResourceID: "${res.ResourceID}": ${(err as Error).message}`);
+      return failed(err);
     }
-    this.#d.tracker.update(this.id, { lastRecvResourceSuccess: Date.now() });
-    this.#send({ Payload: { case: 'request', value: { ResourceURL: res.ResourceURL, ResponseNonce: res.Nonce } } });
+    if (!committed) return ack();
+    // Imported services commit in batches: ACK (or NACK) once ours is committed; keep reading meanwhile.
+    void committed.then(ack, failed);
+    await this.#imports.room();
   }
 
-  async #apply(res: ReplicationMessage_Response): Promise<void> {
+  /** Applies a resource; for an imported service, returns the promise of its batched commit. */
+  async #apply(res: ReplicationMessage_Response): Promise<{ committed: Promise<void> } | undefined> {
     const any = res.Resource as NonNullable<ReplicationMessage_Response['Resource']>;
     const peer = this.#peerName;
     switch (res.ResourceURL) {
@@ -250,12 +263,12 @@ export class PeerSession {
         if (!msg) throw new Error('cannot decode ExportedService');
         const name = res.ResourceID;
         if (!name) throw new Error('ExportedService without a ResourceID');
-        await this.#d.catalog.applyImportedService(peer, name, msg.Nodes.map((n) => fromWire(n, peer)));
-        return;
+        return { committed: this.#imports.add(name, msg.Nodes.map((n) => fromWire(n, peer))) };
       }
       case URL_EXPORTED_SERVICE_LIST: {
         const msg = anyUnpack(any, ExportedServiceListSchema);
         if (!msg) throw new Error('cannot decode ExportedServiceList');
+        await this.#imports.drain(); // prune against every service received before the list
         const keep = new Set(msg.Services);
         for (const name of this.#d.catalog.importedServiceNames(peer)) {
           const base = name.endsWith('-sidecar-proxy') ? name.slice(0, -'-sidecar-proxy'.length) : name;
