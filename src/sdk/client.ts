@@ -159,6 +159,29 @@ export class IsthmusClient {
     return this.request('GET', `/v1/health/service/${encodeURIComponent(name)}`, { query });
   }
 
+  /**
+   * A blocking query on the intentions that apply to `destination`: resolves with the new
+   * X-Consul-Index once they may have changed (or after `wait`). Start with index 0.
+   */
+  async watchIntentions(destination: string, index: number, options: { wait?: string; signal?: AbortSignal } = {}): Promise<number> {
+    const url = new URL(`${this.address}/v1/connect/intentions/match`);
+    url.searchParams.set('by', 'destination');
+    url.searchParams.set('name', destination);
+    if (index > 0) {
+      url.searchParams.set('index', String(index));
+      url.searchParams.set('wait', options.wait ?? '5m');
+    }
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: this.#token ? { 'X-Consul-Token': this.#token } : {}, ...(options.signal ? { signal: options.signal } : {}) });
+    } catch (err) {
+      throw new ConnectionError(this.address, err);
+    }
+    const text = await res.text();
+    if (!res.ok) throw new ApiError(res.status, text.trim() || `${res.status} ${res.statusText}`);
+    return Number(res.headers.get('x-consul-index') ?? 0);
+  }
+
   authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string }> {
     return this.request('POST', '/v1/agent/connect/authorize', { body: { Target: target, ClientCertURI: clientCertUri } });
   }
