@@ -143,11 +143,12 @@ export async function blockingRead(
   const params = parseQueryParams(req, deps.options);
   const filterText = queryOne(req.query, 'filter');
   const filter = filterText ? compileFilter(filterText) : undefined;
+  // Everything per request is worked out before blocking: a wake-up only looks up the shared body.
+  const key = cacheKey(req);
   if (params.minIndex > 0 && deps.hub.index(topics) <= params.minIndex) {
     await deps.hub.wait(topics, params.minIndex, params.waitMs, req.signal);
   }
   const index = deps.hub.index(topics);
-  const key = cacheKey(req);
   // Bodies that fold in live state (peering stream status) must not be served from the cache.
   let cached = options.cache === false ? undefined : deps.cache.get(key, index);
   if (cached === undefined) {
