@@ -162,7 +162,7 @@ export class IsthmusClient {
   }
 
   /** Sends a request and answers the raw response, whatever its status. */
-  async raw(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: Buffer | string; contentType?: string } = {}): Promise<RawResponse> {
+  async raw(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: Buffer | string; contentType?: string; signal?: AbortSignal } = {}): Promise<RawResponse> {
     const params = new URLSearchParams();
     const add = (k: string, item: string | number | boolean): void => params.append(k, item === true ? '' : String(item));
     for (const [k, v] of Object.entries(this.#query)) if (options.query?.[k] === undefined) add(k, v);
@@ -182,7 +182,7 @@ export class IsthmusClient {
       headers['Content-Length'] = String(body.length);
       if (options.contentType) headers['Content-Type'] = options.contentType;
     }
-    const req: RequestOptions = { method, path: fullPath, headers, ...(e.socketPath ? { socketPath: e.socketPath, host: 'localhost' } : { host: e.host, port: e.port }) };
+    const req: RequestOptions = { method, path: fullPath, headers, ...(options.signal ? { signal: options.signal } : {}), ...(e.socketPath ? { socketPath: e.socketPath, host: 'localhost' } : { host: e.host, port: e.port }) };
     const send = e.scheme === 'https' ? httpsRequest : httpRequest;
     const url = `${this.address}${path}${search ? `?${search}` : ''}`;
     return new Promise<RawResponse>((resolve, reject) => {
@@ -281,6 +281,22 @@ export class IsthmusClient {
 
   healthService(name: string, query: { peer?: string; passing?: boolean } = {}): Promise<HealthEntry[]> {
     return this.request('GET', `/v1/health/service/${encodeURIComponent(name)}`, { query });
+  }
+
+  /**
+   * A blocking query on the intentions that apply to `destination`: resolves with the new
+   * X-Consul-Index once they may have changed (or after `wait`). Start with index 0.
+   */
+  async watchIntentions(destination: string, index: number, options: { wait?: string; signal?: AbortSignal } = {}): Promise<number> {
+    const query: Record<string, QueryValue> = { by: 'destination', name: destination };
+    if (index > 0) {
+      query.index = String(index);
+      query.wait = options.wait ?? '5m';
+    }
+    const res = await this.raw('GET', '/v1/connect/intentions/match', { query, ...(options.signal ? { signal: options.signal } : {}) });
+    const text = res.body.toString('utf8');
+    if (res.status < 200 || res.status >= 300) throw new ApiError(res.status, text.trim() || String(res.status), res.headers);
+    return Number(res.headers['x-consul-index'] ?? 0);
   }
 
   authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string }> {

@@ -38,6 +38,7 @@ import { intentionHandlers } from './intentions/http.js';
 import { IntentionService } from './intentions/service.js';
 import { metricsHandler, type Gauge } from './metrics/http.js';
 import { DialManager } from './peering/dialer.js';
+import { ExportFeed } from './peering/export-feed.js';
 import { meshGateways, type ExportedServiceRule } from './peering/exports.js';
 import { peeringHandlers } from './peering/http.js';
 import { importedServicesHandler } from './peering/imported-services.js';
@@ -148,6 +149,7 @@ export class Agent {
     );
     await peering.load();
     const exportRules = (): ExportedServiceRule[] => (entries.get('exported-services', 'default')?.entry.Services as ExportedServiceRule[] | undefined) ?? [];
+    const exportSourceTopics = [configTopics.kind('exported-services'), CA_ROOTS_TOPIC];
     const sessionDeps: SessionDeps = {
       peering,
       catalog,
@@ -165,8 +167,9 @@ export class Agent {
             return [];
           }
         },
-        topics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services'), CA_ROOTS_TOPIC],
+        topics: exportSourceTopics,
       },
+      feed: new ExportFeed({ reader: catalog.reader, hub, sourceTopics: exportSourceTopics }),
     };
     const sessions = new SessionRegistry(peering);
     const timing = { heartbeatIntervalMs: config.peering.heartbeatIntervalMs, heartbeatTimeoutMs: config.peering.heartbeatTimeoutMs };

@@ -46,7 +46,9 @@ export async function startAgent(args: string[]): Promise<AgentProcess> {
   if (!args.includes('--http-port')) full.push('--http-port', '0');
   if (!args.includes('--grpc-tls-port')) full.push('--grpc-tls-port', '0');
   if (!args.includes('--dns-port')) full.push('--dns-port', '0');
-  const proc = spawn(process.execPath, [BIN, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // ISTHMUS_AGENT_NODE_ARGS: extra node flags for agents (profiling benchmarks: "--cpu-prof --cpu-prof-dir=DIR").
+  const nodeArgs = (process.env.ISTHMUS_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, BIN, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));
   let out = '';

@@ -32,8 +32,10 @@ export interface HttpResult {
   status?: number;
   /** A JSON value to send (`undefined` → empty body). */
   json?: unknown;
-  /** Pre-serialized JSON text (fast path for cached responses). */
+  /** Pre-serialized JSON text. */
   rawJson?: string;
+  /** Pre-encoded UTF-8 JSON bytes (cached responses: sent as-is, with their length, never re-encoded). */
+  rawBody?: Buffer;
   /** Plain-text body. */
   text?: string;
   /** Raw bytes, sent as they are (give a Content-Type header). */

@@ -38,7 +38,12 @@ function send(reply: FastifyReply, result: HttpResult, pretty: boolean): Fastify
   if (result.body !== undefined) return reply.send(result.body);
   if (result.text !== undefined) return (typed ? reply : reply.type('text/plain; charset=utf-8')).send(result.text);
   if (result.bytes !== undefined) return reply.send(result.bytes);
-  let body = result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
+  if (result.rawBody !== undefined && !pretty) {
+    // Shared bytes: no per-response encoding; the length is known up front.
+    return reply.type('application/json').header('content-length', result.rawBody.length).send(result.rawBody);
+  }
+  let body = result.rawBody !== undefined ? result.rawBody.toString('utf8') : undefined;
+  body ??= result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
   // An empty answer has no Content-Type (Consul's 404 on a KV miss, empty 200s).
   if (body === undefined) return reply.removeHeader('content-type').send();
   if (pretty) body = JSON.stringify(JSON.parse(body), null, 4) + '\n';
@@ -77,10 +82,12 @@ export class HttpServer {
       done();
     });
     const extra = options.responseHeaders ?? {};
-    app.addHook('onSend', async (_req, reply, payload) => {
-      for (const [k, v] of Object.entries(extra)) reply.header(k, v);
-      return payload;
-    });
+    if (Object.keys(extra).length > 0) {
+      app.addHook('onSend', async (_req, reply, payload) => {
+        for (const [k, v] of Object.entries(extra)) reply.header(k, v);
+        return payload;
+      });
+    }
 
     const methodsByPath = new Map<string, Set<HttpMethod>>();
     for (const r of routes) {

@@ -87,7 +87,7 @@ export function peerStreamService(
             return fail(g.code ?? status.INTERNAL, g.details ?? 'internal error');
           }
           // The session half-closes through endOk on a later tick, so an error status from `done` wins.
-          const s = new PeerSession(deps.sessionDeps, { send: (m) => call.write(m), end: () => setImmediate(endOk) }, { role: 'acceptor', record, ...options });
+          const s = new PeerSession(deps.sessionDeps, { send: (m) => call.write(m), drained: () => new Promise((r) => call.once('drain', () => r())), end: () => setImmediate(endOk) }, { role: 'acceptor', record, ...options });
           if (!registry.add(s) || !peering.tracker.connect(record.ID)) {
             return fail(status.FAILED_PRECONDITION, 'there is an active stream for the given PeerID');
           }
