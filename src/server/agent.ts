@@ -30,6 +30,7 @@ import { GrpcServer } from './grpc/server.js';
 import { peerStreamService } from './grpc/services/peerstream.js';
 import { CheckRunner } from './health-checks/runner.js';
 import { DnsServer } from './dns/server.js';
+import { wireTraffic } from './discovery-chain/wire.js';
 import { ResponseCache, type BlockingOptions } from './http/blocking.js';
 import { buildRoutes, type Route } from './http/routes.js';
 import { HttpServer } from './http/server.js';
@@ -172,6 +173,7 @@ export class Agent {
     }
 
     const blocking = { hub, cache: new ResponseCache(), options: deps.blocking ?? {} };
+    const traffic = await wireTraffic({ store, hub, catalog, entries, blocking, datacenter: config.datacenter, trustDomain: () => ca.trustDomain });
     const httpDeps = { catalog, blocking, datacenter: config.datacenter };
     const gauges = (): Gauge[] =>
       peering.list().flatMap(({ value: p }) => {
@@ -201,6 +203,7 @@ export class Agent {
         peering: peeringHandlers({ peering, blocking, catalog: catalog.reader, exportRules, enabled: config.peering.enabled }),
         connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
+        traffic: traffic.handlers,
       },
       config.nodeName,
     );
@@ -220,6 +223,7 @@ export class Agent {
           datacenter: config.datacenter,
           canReadService: (name, peer) => (peer ? authz.serviceWriteAny() || authz.readAll('service') : authz.allowed('service', 'read', name)),
           canReadNode: (name) => authz.allowed('node', 'read', name),
+          virtualIp: (peer, name) => traffic.vips.vip(peer, name),
         };
       },
     });

@@ -3,19 +3,20 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Logger } from '../../lib/log.js';
-import { answerDns, type DnsContext, type DnsRecord } from './answer.js';
+import { answerDns, type DnsRecord } from './answer.js';
+import { answerVirtual, type VirtualDnsContext } from './virtual.js';
 
 function toPacketAnswer(r: DnsRecord): dnsPacket.Answer {
   return { name: r.name, type: r.type, ttl: r.ttl, class: 'IN', data: r.data } as dnsPacket.Answer;
 }
 
 export class DnsServer {
-  readonly #ctx: () => DnsContext;
+  readonly #ctx: () => VirtualDnsContext;
   readonly #log: Logger;
   #udp: dgram.Socket | undefined;
   #tcp: net.Server | undefined;
 
-  constructor(deps: { context: () => DnsContext; log: Logger }) {
+  constructor(deps: { context: () => VirtualDnsContext; log: Logger }) {
     this.#ctx = deps.context;
     this.#log = deps.log;
   }
@@ -30,7 +31,8 @@ export class DnsServer {
     }
     const q = query.questions?.[0];
     if (!q) return dnsPacket.encode({ type: 'response', id: query.id, flags: 1, questions: [] });
-    const a = answerDns(q.name, q.type, this.#ctx());
+    const ctx = this.#ctx();
+    const a = answerVirtual(q.name, q.type, ctx) ?? answerDns(q.name, q.type, ctx);
     const rcode = a.rcode === 'NXDOMAIN' ? 3 : a.rcode === 'REFUSED' ? 5 : 0;
     return dnsPacket.encode({
       type: 'response',

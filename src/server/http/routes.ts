@@ -34,6 +34,8 @@ export interface RouteHandlers {
   peering: Record<string, Handler>;
   connect: Record<string, Handler>;
   metrics: Handler;
+  /** Virtual IPs and discovery chains (discovery-chain/http.ts). */
+  traffic: Record<string, Handler>;
 }
 
 const param = (name: string) => (req: HttpRequest) => req.params[name] ?? '';
@@ -147,5 +149,11 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'GET', path: '/v1/internal/ui/services', handler: pick(h.connect, 'uiServices'), acl: { resource: 'service', access: 'read', filtered: true, peerAware: true } },
     { method: 'GET', path: '/v1/health/connect/:name', handler: pick(h.connect, 'healthConnect'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
     { method: 'GET', path: '/v1/agent/metrics', handler: h.metrics, acl: { resource: 'agent', access: 'read', name: () => agentName } },
+    // virtual IPs and discovery chains
+    { method: 'GET', path: '/v1/discovery-chain/', handler: pick(h.traffic, 'chainMissing'), acl: NONE },
+    { method: 'GET', path: '/v1/discovery-chain/:service', handler: pick(h.traffic, 'chainGet'), acl: { resource: 'service', access: 'read', name: param('service') } },
+    { method: 'POST', path: '/v1/discovery-chain/:service', handler: pick(h.traffic, 'chainPost'), acl: { resource: 'service', access: 'read', name: param('service') } },
+    { method: 'PUT', path: '/v1/internal/service-virtual-ip', handler: pick(h.traffic, 'manualVips'), acl: { resource: 'mesh', access: 'write' } },
+    { method: 'GET', path: '/v1/internal/virtual-ips', handler: pick(h.traffic, 'virtualIps'), acl: { resource: 'service', access: 'read', filtered: true } },
   ];
 }
