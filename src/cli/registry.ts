@@ -12,6 +12,7 @@ import { servicesExportCommand } from './commands/services/export.js';
 import { configWriteCommand } from './commands/config/write.js';
 import { connectGatewayCommand } from './commands/connect/gateway.js';
 import { connectProxyCommand } from './commands/connect/proxy.js';
+import { connectRedirectTrafficCommand } from './commands/connect/redirect-traffic.js';
 import { demoCommand } from './commands/demo.js';
 import { ACL_COMMANDS } from './commands/acl/acl.js';
 import { peeringEstablishCommand, peeringGenerateTokenCommand } from './commands/peering/token.js';
@@ -44,6 +45,7 @@ export const COMMANDS: readonly Command[] = [
   servicesExportedServicesCommand,
   connectProxyCommand,
   connectGatewayCommand,
+  connectRedirectTrafficCommand,
   demoCommand,
   ...ACL_COMMANDS,
 ];

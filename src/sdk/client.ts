@@ -254,7 +254,12 @@ export interface AgentService {
     LocalServicePort?: number;
     Upstreams?: { DestinationName: string; DestinationPeer?: string; DestinationType?: string; LocalBindAddress?: string; LocalBindPort?: number; MeshGateway?: { Mode?: string } }[];
     MeshGateway?: { Mode?: string };
+    Mode?: string;
+    TransparentProxy?: { OutboundListenerPort?: number; DialedDirectly?: boolean };
+    Config?: Record<string, unknown>;
+    Expose?: { Checks?: boolean; Paths?: { ListenerPort?: number }[] };
   };
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
 }
 
 export interface HealthEntry {
@@ -267,7 +272,9 @@ export interface HealthEntry {
     Port?: number;
     TaggedAddresses?: Record<string, { Address: string; Port: number }>;
     Connect?: { PeerMeta?: { SNI: string[]; SpiffeID: string[]; Protocol: string } };
-    Proxy?: { DestinationServiceName?: string };
+    Proxy?: { DestinationServiceName?: string; DestinationServiceID?: string };
+    Meta?: Record<string, string>;
+    Tags?: string[];
   };
   Checks: { Status: string }[];
 }

@@ -125,6 +125,7 @@ function validateResolver(e: Obj): void {
 
 function validateServiceDefaults(e: Obj): void {
   checkPartialWildcard(str(e.Name), 'Name');
+  if (!['', 'transparent', 'direct'].includes(str(e.Mode))) throw invalid(`Invalid Proxy Mode: "${str(e.Mode)}"`);
   validateMeshGatewayMode(e.MeshGateway);
   const uc = e.UpstreamConfig as Obj | undefined;
   if (uc) {
@@ -160,6 +161,7 @@ export function validateConfigEntry(kind: ConfigKind, e: Obj): ConfigEntry {
       break;
     case 'proxy-defaults':
       if (name !== 'global') throw invalid(`invalid name ("${name}"), only "global" is supported`);
+      if (!['', 'transparent', 'direct'].includes(str(e.Mode))) throw invalid(`Invalid Proxy Mode: "${str(e.Mode)}"`);
       validateMeshGatewayMode(e.MeshGateway);
       break;
     case 'service-intentions':
