@@ -135,6 +135,14 @@ export class IsthmusClient {
     return this.request('GET', '/v1/exported-services');
   }
 
+  discoveryChain<T = Record<string, unknown>>(service: string): Promise<{ Chain: T }> {
+    return this.request('GET', `/v1/discovery-chain/${encodeURIComponent(service)}`);
+  }
+
+  virtualIps(): Promise<{ Service: string; Peer: string; VirtualIP: string; ManualVIPs: string[] }[]> {
+    return this.request('GET', '/v1/internal/virtual-ips');
+  }
+
   agentService(id: string): Promise<AgentService> {
     return this.request('GET', `/v1/agent/service/${encodeURIComponent(id)}`);
   }
@@ -159,7 +167,7 @@ export class IsthmusClient {
     return this.request('GET', `/v1/health/service/${encodeURIComponent(name)}`, { query });
   }
 
-  authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string }> {
+  authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean }> {
     return this.request('POST', '/v1/agent/connect/authorize', { body: { Target: target, ClientCertURI: clientCertUri } });
   }
 
