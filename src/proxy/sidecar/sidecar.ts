@@ -94,7 +94,9 @@ export class SidecarProxy {
       if (err.code === 'ECONNRESET' || /socket hang up/.test(err.message)) this.#log.debug('inbound connection closed before TLS', { reason: err.message });
       else this.#log.warn('refused an inbound TLS client', { reason: err.message });
     });
-    const bind = this.#o.bind ?? (this.#svc.Address || '127.0.0.1');
+    const tproxy = await this.#transparentSettings();
+    // Transparent proxies receive redirected inbound traffic on any local address (as Envoy's public listener).
+    const bind = this.#o.bind ?? (this.#svc.Address || (tproxy ? '0.0.0.0' : '127.0.0.1'));
     await new Promise<void>((r, j) => this.#inbound!.once('error', j).listen(this.#svc.Port, bind, () => r()));
     const upstreams: Record<string, number> = {};
     for (const u of this.#svc.Proxy.Upstreams ?? []) {
@@ -118,7 +120,6 @@ export class SidecarProxy {
       this.#outbound.push(server);
       upstreams[`${u.DestinationPeer ? `${u.DestinationPeer}/` : ''}${u.DestinationName}`] = (server.address() as net.AddressInfo).port;
     }
-    const tproxy = await this.#transparentSettings();
     let transparent: number | undefined;
     if (tproxy) {
       const why = originalDstUnavailable();
