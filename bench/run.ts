@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
-// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register ...]  (default: all)
+// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register|l7|tproxy ...]  (default: all)
 import { startAgent, tempDir } from '../test/support/agent-process.js';
 import { benchWakeup } from './blocking-wakeup.js';
 import { benchHealthLoad } from './health-load.js';
@@ -11,6 +11,7 @@ import { benchDataplane } from './dataplane.js';
 import { benchDns } from './dns.js';
 import { benchUiAssets } from './ui-assets.js';
 import { benchRegister } from './register-load.js';
+import { benchL7Http, benchTransparent } from './l7.js';
 
 const selected = process.argv.slice(2);
 const want = (name: string): boolean => selected.length === 0 || selected.includes(name);
@@ -44,6 +45,8 @@ try {
   if (want('peering')) Object.assign(results, await benchPeering(quick ? { services: 200, perService: 10, changes: 40 } : { services: 5000, perService: 10, changes: 200 }));
   if (want('register')) Object.assign(results, await benchRegister(tmp.path, { seconds: quick ? 3 : 10, connections: 16 }));
   if (want('dataplane')) Object.assign(results, await benchDataplane(tmp.path, quick));
+  if (want('l7')) Object.assign(results, await benchL7Http(quick));
+  if (want('tproxy')) Object.assign(results, await benchTransparent(quick));
   console.log(`\nJSON ${JSON.stringify(results)}`);
 } finally {
   tmp.remove();

@@ -13,7 +13,7 @@ const files = [];
 })(SRC);
 
 const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
-const PURE = /\/(types|validate|render|keys|schema|state|definition|match|token|backoff|duration|json-decode|index-hub|serial-queue|errors)\.ts$/;
+const PURE = /\/(types|validate|render|keys|schema|state|definition|match|token|backoff|duration|json-decode|index-hub|serial-queue|errors|compile|alloc|validate-l7)\.ts$/;
 /** Third-party packages and the only files allowed to import them. */
 const CONFINED = {
   fastify: /^src\/server\/http\/server\.ts$/,

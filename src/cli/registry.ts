@@ -16,6 +16,7 @@ import { servicesExportCommand } from './commands/services/export.js';
 import { configWriteCommand } from './commands/config/write.js';
 import { connectGatewayCommand } from './commands/connect/gateway.js';
 import { connectProxyCommand } from './commands/connect/proxy.js';
+import { connectRedirectTrafficCommand } from './commands/connect/redirect-traffic.js';
 import { demoCommand } from './commands/demo.js';
 import { ACL_COMMANDS } from './commands/acl/acl.js';
 import { peeringEstablishCommand, peeringGenerateTokenCommand } from './commands/peering/token.js';
@@ -53,6 +54,7 @@ export const COMMANDS: readonly Command[] = [
   servicesImportedServicesCommand,
   connectProxyCommand,
   connectGatewayCommand,
+  connectRedirectTrafficCommand,
   demoCommand,
   ...ACL_COMMANDS,
   ...KV_COMMANDS,

@@ -31,6 +31,7 @@ import { peerStreamService } from './grpc/services/peerstream.js';
 import { CheckRunner } from './health-checks/runner.js';
 import { DnsServer } from './dns/server.js';
 import { dnsAnswerOptions } from './dns/options.js';
+import { wireTraffic } from './discovery-chain/wire.js';
 import { ResponseCache, type BlockingOptions } from './http/blocking.js';
 import { buildRoutes, type Route } from './http/routes.js';
 import { HttpServer } from './http/server.js';
@@ -180,6 +181,7 @@ export class Agent {
     }
 
     const blocking = { hub, cache: new ResponseCache(), options: deps.blocking ?? {} };
+    const traffic = await wireTraffic({ store, hub, catalog, entries, blocking, datacenter: config.datacenter, trustDomain: () => ca.trustDomain });
     const httpDeps = { catalog, blocking, datacenter: config.datacenter };
     const gauges = (): Gauge[] =>
       peering.list().flatMap(({ value: p }) => {
@@ -219,6 +221,7 @@ export class Agent {
         kv: await kvModule({ store, hub, blocking }),
         importedServices: importedServicesHandler({ catalog: catalog.reader, blocking }),
         ui: uiHandlers({ enabled: config.ui.enabled }),
+        traffic: traffic.handlers,
       },
       config.nodeName,
     );
@@ -241,6 +244,7 @@ export class Agent {
           options: dnsAnswerOptions(config),
           canReadService: (name, peer) => (peer ? authz.serviceWriteAny() || authz.readAll('service') : authz.allowed('service', 'read', name)),
           canReadNode: (name) => authz.allowed('node', 'read', name),
+          virtualIp: (peer, name) => traffic.vips.vip(peer, name),
         };
       },
     }, { udpAnswerLimit: config.dns.udpAnswerLimit, enableTruncate: config.dns.enableTruncate });
