@@ -8,6 +8,7 @@ import type { Connector, PeerConnection } from '../peering/dialer.js';
 import type { ExchangeFn } from '../peering/service.js';
 import { MAX_STREAM_MESSAGE_BYTES, type MessageInit } from '../peering/session.js';
 import { serviceDefinition } from './codec.js';
+import { leaderHint } from './leader-status.js';
 import { fromGrpcError, grpcCodeName } from './status.js';
 
 const EXCHANGE_WINDOW_MS = 3_000;
@@ -82,7 +83,8 @@ export const connectPeer: Connector = (address, tls) => {
           for await (const m of call as AsyncIterable<ReplicationMessage>) yield m;
         } catch (err) {
           const e = err as ServiceError;
-          throw Object.assign(new Error(`${grpcCodeName(e.code)}: ${e.details || e.message}`), { grpcCode: grpcCodeName(e.code) });
+          const hint = leaderHint(e);
+          throw Object.assign(new Error(`${grpcCodeName(e.code)}: ${e.details || e.message}`), { grpcCode: grpcCodeName(e.code), ...(hint ? { leaderAddress: hint } : {}) });
         } finally {
           client.close();
         }

@@ -8,7 +8,16 @@ import type { Logger } from '../../../lib/log.js';
 import { PeerSession, StreamError, type MessageInit, type SessionDeps } from '../../peering/session.js';
 import type { SessionRegistry } from '../../peering/sessions.js';
 import type { PeeringService } from '../../peering/service.js';
+import { followerError, FOLLOWER_MESSAGE, NOT_LEADER_ANYMORE_MESSAGE } from '../leader-status.js';
 import { toGrpcError } from '../status.js';
+
+/** Several servers: only the leader serves StreamResources (spec §4.1). */
+export interface StreamLeadership {
+  isLeader(): boolean;
+  /** The leader's gRPC address (the hint given to dialers that reached a follower). */
+  leaderAddress(): string | undefined;
+  onChange(fn: () => void): () => void;
+}
 
 export interface PeerStreamOptions {
   heartbeatIntervalMs?: number;
@@ -22,7 +31,7 @@ function fail(call: Call, code: status, details: string): void {
 }
 
 export function peerStreamService(
-  deps: { peering: PeeringService; sessionDeps: SessionDeps; registry: SessionRegistry; log: Logger },
+  deps: { peering: PeeringService; sessionDeps: SessionDeps; registry: SessionRegistry; log: Logger; leadership?: StreamLeadership },
   options: PeerStreamOptions = {},
 ): UntypedServiceImplementation {
   const { peering, registry, log } = deps;
@@ -38,6 +47,33 @@ export function peerStreamService(
     },
 
     streamResources(call: Call) {
+      const leadership = deps.leadership;
+      if (leadership && !leadership.isLeader()) {
+        call.emit('error', followerError(FOLLOWER_MESSAGE, leadership.leaderAddress()));
+        return;
+      }
+      // Losing leadership ends the stream (Consul checks on the next message; we also end it at once
+      // so the peer redials the new leader without waiting for a heartbeat).
+      let stepDown: (() => void) | undefined;
+      const notLeader = (): void => {
+        stepDown?.();
+        stepDown = undefined;
+        session?.end({ error: NOT_LEADER_ANYMORE_MESSAGE });
+        call.emit('error', followerError(NOT_LEADER_ANYMORE_MESSAGE, leadership?.leaderAddress()));
+      };
+      if (leadership) {
+        stepDown = leadership.onChange(() => {
+          if (!leadership.isLeader()) notLeader();
+        });
+        const off = (): void => {
+          stepDown?.();
+          stepDown = undefined;
+        };
+        call.once('close', off);
+        call.once('finish', off);
+        call.once('cancelled', off);
+        call.once('error', off);
+      }
       let session: PeerSession | undefined;
       let chain: Promise<void> = Promise.resolve();
       let closed = false;
@@ -86,6 +122,7 @@ export function peerStreamService(
         }
       };
       call.on('data', (msg: ReplicationMessage) => {
+        if (leadership && !leadership.isLeader()) return notLeader();
         chain = chain.then(() => handle(msg)).catch((err: unknown) => {
           log.error('peer stream handler failed', { error: (err as Error).message });
           session?.end({ error: (err as Error).message });
