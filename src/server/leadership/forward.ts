@@ -26,7 +26,9 @@ export function leaderForwarder(leadership: Leadership): (req: HttpRequest) => P
         method: req.method,
         headers,
         ...(req.method === 'GET' || req.method === 'DELETE' ? {} : { body: req.body }),
-        signal: AbortSignal.any([req.signal, AbortSignal.timeout(FORWARD_TIMEOUT_MS)]),
+        // A GET may block (?index=): stop when its client goes away. (A request's "close" also fires
+        // once a body has been read, so writes only get the deadline.)
+        signal: req.method === 'GET' ? AbortSignal.any([req.signal, AbortSignal.timeout(FORWARD_TIMEOUT_MS)]) : AbortSignal.timeout(FORWARD_TIMEOUT_MS),
       });
     } catch (err) {
       throw new IsthmusError('UNAVAILABLE', `cannot reach the leader (${leader.Node}) to forward the request: ${(err as Error).message}`, { httpStatus: 500 });

@@ -7,7 +7,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const ETCD_BINARY = process.env.ISTHMUS_ETCD_BINARY ?? '/usr/bin/etcd';
+/** Debian's etcd-server package installs it here. */
+export const ETCD_BINARY = '/usr/bin/etcd';
 
 const live = new Set<ChildProcess>();
 process.on('exit', () => {
