@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
-// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane ...]  (default: all)
+// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|ha ...]  (default: all)
 import { startAgent, tempDir } from '../test/support/agent-process.js';
 import { benchWakeup } from './blocking-wakeup.js';
 import { benchHealthLoad } from './health-load.js';
@@ -8,6 +8,7 @@ import { benchLeaf } from './ca-leaf.js';
 import { benchIntentions } from './intention-check.js';
 import { benchPeering } from './peering.js';
 import { benchDataplane } from './dataplane.js';
+import { benchHa } from './ha.js';
 
 const selected = process.argv.slice(2);
 const want = (name: string): boolean => selected.length === 0 || selected.includes(name);
@@ -31,6 +32,7 @@ try {
   }
   if (want('peering')) Object.assign(results, await benchPeering(quick ? { services: 200, perService: 10, changes: 40 } : { services: 5000, perService: 10, changes: 200 }));
   if (want('dataplane')) Object.assign(results, await benchDataplane(tmp.path, quick));
+  if (want('ha')) Object.assign(results, await benchHa(tmp.path, quick));
   console.log(`\nJSON ${JSON.stringify(results)}`);
 } finally {
   tmp.remove();

@@ -46,6 +46,7 @@ import { isHealthy, StreamTracker } from './peering/tracker.js';
 import { leaderForwarder } from './leadership/forward.js';
 import { onLeadershipEdges, type ServerInfo } from './leadership/leadership.js';
 import { ClusterStore } from './replication/cluster.js';
+import { streamLeadership } from './leadership/probe.js';
 import { CATALOG_PREFIX } from './catalog/keys.js';
 
 const NODE_ID_KEY = 'agent/node-id';
@@ -180,7 +181,8 @@ export class Agent {
     const timing = { heartbeatIntervalMs: config.peering.heartbeatIntervalMs, heartbeatTimeoutMs: config.peering.heartbeatTimeoutMs };
     const dialer = new DialManager({ peering, sessionDeps, registry: sessions, connect: connectPeer, log: peeringLog }, { datacenter: config.datacenter, dialVia, ...timing });
     if (config.peering.enabled) {
-      grpc.addService(serviceDefinition(PeerStreamService), peerStreamService({ peering, sessionDeps, registry: sessions, log: peeringLog, ...(cluster.shared ? { leadership: { isLeader: () => leadership.isLeader(), leaderAddress: () => leadership.leader()?.GRPCAddr, onChange: (fn) => leadership.onChange(fn) } } : {}) }, timing));
+      const streamLead = cluster.shared ? { leadership: streamLeadership(leadership, (config.etcd?.leaseTtlMs ?? 0) + 1_000) } : {};
+      grpc.addService(serviceDefinition(PeerStreamService), peerStreamService({ peering, sessionDeps, registry: sessions, log: peeringLog, ...streamLead }, timing));
       grpc.health.add(PEER_STREAM_SERVICE);
     }
 

@@ -17,6 +17,10 @@ export interface StreamLeadership {
   /** The leader's gRPC address (the hint given to dialers that reached a follower). */
   leaderAddress(): string | undefined;
   onChange(fn: () => void): () => void;
+  /** Whether the known leader cannot be reached (a quick connect probe). */
+  leaderUnreachable?: () => Promise<boolean>;
+  /** How long a follower holds a stream while the leader is unreachable. */
+  holdMs?: number;
 }
 
 export interface PeerStreamOptions {
@@ -48,10 +52,7 @@ export function peerStreamService(
 
     streamResources(call: Call) {
       const leadership = deps.leadership;
-      if (leadership && !leadership.isLeader()) {
-        call.emit('error', followerError(FOLLOWER_MESSAGE, leadership.leaderAddress()));
-        return;
-      }
+      const serve = (): void => {
       // Losing leadership ends the stream (Consul checks on the next message; we also end it at once
       // so the peer redials the new leader without waiting for a heartbeat).
       let stepDown: (() => void) | undefined;
@@ -136,6 +137,32 @@ export function peerStreamService(
       });
       call.on('cancelled', () => session?.end({ error: 'stream cancelled by the peer' }));
       call.on('error', () => session?.end({ error: 'stream error' }));
+      };
+      if (!leadership || leadership.isLeader()) return serve();
+      void followerMayServe(leadership).then((lead) => (lead ? serve() : call.emit('error', followerError(FOLLOWER_MESSAGE, leadership.leaderAddress()))));
     },
   };
+}
+
+/**
+ * A follower fails StreamResources at once, pointing at the leader. Only when the leader it knows
+ * is unreachable (killed; its lease not yet expired) does it hold the call until the election moves
+ * (at most `holdMs`): if it wins, it serves the stream; otherwise it answers with the new leader.
+ */
+async function followerMayServe(leadership: StreamLeadership): Promise<boolean> {
+  if (!leadership.leaderUnreachable || !(await leadership.leaderUnreachable())) return false;
+  const holdMs = leadership.holdMs ?? 0;
+  const before = leadership.leaderAddress();
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(done, holdMs);
+    const off = leadership.onChange(() => {
+      if (leadership.isLeader() || (leadership.leaderAddress() !== undefined && leadership.leaderAddress() !== before)) done();
+    });
+    function done(): void {
+      clearTimeout(t);
+      off();
+      resolve();
+    }
+  });
+  return leadership.isLeader();
 }
