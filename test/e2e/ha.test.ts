@@ -253,3 +253,37 @@ describe('three servers on etcd, peered with a second cluster', { skip, timeout:
     }
   });
 });
+
+describe('a server that loses etcd', { skip, timeout: 180_000 }, () => {
+  let solo: LocalEtcd;
+  const pair: AgentProcess[] = [];
+  before(async () => {
+    solo = await LocalEtcd.start();
+    for (let i = 0; i < 2; i++) {
+      pair.push(await startAgent(['--etcd-endpoints', solo.endpoints.join(','), '--datacenter', 'lone', '--node', `l${i}`, '--server-port', String(18400 + i), '--config-file', cfg]));
+    }
+  });
+  after(async () => {
+    await Promise.all(pair.map((s) => s.stop()));
+    await solo?.stop();
+  });
+
+  it('answers writes with a clear 503, steps down, and recovers when etcd is back', async () => {
+    const [a, b] = pair as [AgentProcess, AgentProcess];
+    await waitFor(async () => ((await leaderRpc(a)) !== '' && (await leaderRpc(a)) === (await leaderRpc(b)) ? true : undefined), 'a leader', 20_000);
+    assert.equal((await call(a, 'PUT', '/v1/catalog/register', { Node: 'before', Address: '10.3.0.1' })).status, 200);
+    await solo.kill(0);
+    const t0 = Date.now();
+    const w = await call(b, 'PUT', '/v1/catalog/register', { Node: 'during', Address: '10.3.0.2' });
+    assert.equal(w.status, 503, w.text);
+    assert.match(w.text, /etcd is unavailable/);
+    assert.ok(Date.now() - t0 < 10_000, 'the write failed within the etcd call deadline');
+    // Reads keep answering from the last state; no server claims leadership once its lease cannot renew.
+    assert.equal((await call(a, 'GET', '/v1/catalog/node/before')).status, 200);
+    await waitFor(async () => ((await leaderRpc(a)) === '' && (await leaderRpc(b)) === '' ? true : undefined), 'both step down', LEASE_TTL_MS + 5_000);
+    await solo.restart(0);
+    await waitFor(async () => ((await leaderRpc(a)) !== '' && (await leaderRpc(a)) === (await leaderRpc(b)) ? true : undefined), 'a leader again', 30_000);
+    await waitFor(async () => ((await call(b, 'PUT', '/v1/catalog/register', { Node: 'after', Address: '10.3.0.3' })).status === 200 ? true : undefined), 'writes again', 20_000);
+    await waitFor(async () => ((await call(a, 'GET', '/v1/catalog/node/after')).status === 200 ? true : undefined), 'replicated after recovery');
+  });
+});

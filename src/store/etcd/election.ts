@@ -57,8 +57,12 @@ export class EtcdElection {
     return [...this.#candidates.values()].sort((a, b) => a.createRevision - b.createRevision);
   }
 
+  /**
+   * The leading candidate, as far as this server can tell: while it holds no live lease of its own
+   * (etcd unreachable, or re-campaigning), it cannot, and reports none.
+   */
   leader(): Candidate | undefined {
-    return this.candidates()[0];
+    return this.#myKey === undefined ? undefined : this.candidates()[0];
   }
 
   isLeader(): boolean {
@@ -149,6 +153,7 @@ export class EtcdElection {
         clearInterval(watchdog);
       }
       if (this.#myKey) {
+        this.#candidates.delete(this.#myKey);
         this.#myKey = undefined;
         this.#emit();
       }
