@@ -49,6 +49,15 @@ describe('etcd store: shared by several servers and clusters', { skip }, () => {
     await b.close();
   });
 
+  it('says whether a transaction wrote (its revision alone cannot tell on a shared etcd)', async () => {
+    const s = await open(`wrote-${n++}/`);
+    assert.equal((await s.txn({ success: [{ type: 'put', key: 'a', value: '1' }] })).wrote, true);
+    assert.equal((await s.txn({ success: [{ type: 'delete', key: 'missing' }] })).wrote, false);
+    assert.equal((await s.txn({ compare: [{ key: 'a', modRevision: 99 }], success: [{ type: 'put', key: 'a', value: '2' }] })).wrote, false);
+    assert.equal((await s.txn({ success: [{ type: 'delete', key: 'a' }] })).wrote, true);
+    await s.close();
+  });
+
   it('keeps clusters with different prefixes apart', async () => {
     const a = await open(`east-${n++}/`);
     const b = await open(`west-${n++}/`);
