@@ -47,6 +47,7 @@ import { leaderForwarder } from './leadership/forward.js';
 import { onLeadershipEdges, type ServerInfo } from './leadership/leadership.js';
 import { ClusterStore } from './replication/cluster.js';
 import { streamLeadership } from './leadership/probe.js';
+import { reconcileServerHealth } from './leadership/server-health.js';
 import { CATALOG_PREFIX } from './catalog/keys.js';
 
 const NODE_ID_KEY = 'agent/node-id';
@@ -93,6 +94,7 @@ export class Agent {
   #listening = false;
   #addresses: AgentAddresses | undefined;
   #stopLeaderWork: (() => void) | undefined;
+  #stopServerHealth: (() => void) | undefined;
 
   private constructor(config: AgentConfig, parts: Parts) {
     this.config = config;
@@ -315,12 +317,14 @@ export class Agent {
       RPCAddr: `${this.config.bindAddr}:${this.config.ports.server}`,
     };
     leadership.start(self);
+    if (this.#p.cluster.shared) this.#stopServerHealth = reconcileServerHealth({ catalog: this.#p.catalog, leadership, log: this.#p.log.child({ component: 'leadership' }) });
   }
 
   /** Stops accepting, ends peer streams and blocked queries, stops checks, then closes the store. */
   async stop(): Promise<void> {
     await this.#p.http.close();
     this.#stopLeaderWork?.();
+    this.#stopServerHealth?.();
     await this.#p.cluster.stop();
     this.#p.dialer.stop();
     this.#p.sessions.closeAll();

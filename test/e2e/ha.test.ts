@@ -192,8 +192,12 @@ describe('three servers on etcd, peered with a second cluster', { skip, timeout:
     assert.ok(elapsed <= 10_000 + LEASE_TTL_MS, `peerings back after ${elapsed} ms`);
     // The killed server's instance is still registered (the catalog is the cluster's, not the server's).
     assert.deepEqual(await names(west, 'east', 'web'), ['web-0', 'web-1', 'web-2']);
+    const serf = async (node: string): Promise<string | undefined> =>
+      ((await call(next, 'GET', `/v1/health/node/${node}`)).json() as { CheckID: string; Status: string }[]).find((c) => c.CheckID === 'serfHealth')?.Status;
+    await waitFor(async () => ((await serf(`s${oldIndex}`)) === 'critical' ? true : undefined), 'the dead server’s serfHealth critical', 10_000);
     await startServer(oldIndex);
     await waitFor(async () => (((await call(next, 'GET', '/v1/status/peers')).json() as string[]).length === 3 ? true : undefined), 'restarted server rejoins', 20_000);
+    await waitFor(async () => ((await serf(`s${oldIndex}`)) === 'passing' ? true : undefined), 'the restarted server’s serfHealth passing', 10_000);
   });
 
   it('keeps every acknowledged write while servers and an etcd member are killed and restarted; no index goes backwards', async () => {
