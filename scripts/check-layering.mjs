@@ -25,6 +25,7 @@ const CONFINED = {
   '@grpc/grpc-js': /^src\/server\/grpc\//,
   'dns-packet': /^src\/server\/dns\//,
   '@bufbuild/protobuf': /^src\/(gen|server\/grpc|server\/peering)\//,
+  '@kubernetes/client-node': /^src\/k8s\/kube\.ts$/,
 };
 const IO_MODULES = /^node:(net|http|https|fs|dgram|tls|child_process|http2)$/;
 
@@ -53,6 +54,7 @@ for (const file of files) {
     if (area(from) === 'sdk' && area(rel) !== 'sdk') bad('sdk/ stands alone: no server, store or cli imports');
     if (area(from) === 'proxy' && !['lib', 'sdk', 'proxy'].includes(area(rel))) bad('the data plane talks to servers only through sdk/');
     if (area(from) === 'server' && ['cli', 'sdk', 'main.ts'].includes(area(rel))) bad('server code never imports the CLI or SDK');
+    if (area(from) === 'k8s' && !['lib', 'sdk', 'k8s'].includes(area(rel))) bad('the Kubernetes controller talks to servers only through sdk/');
     if (area(from) === 'cli' && ['server', 'store'].includes(area(rel)) && from !== 'cli/commands/agent.ts') {
       bad('CLI commands talk to servers only through sdk/ (only `agent` starts one)');
     }

@@ -23,6 +23,7 @@ import {
   servicesExportedServicesCommand,
 } from './commands/peering/read.js';
 import { configDeleteCommand, configListCommand, configReadCommand } from './commands/config/read.js';
+import { k8sControllerCommand } from './commands/k8s/controller.js';
 
 export const COMMANDS: readonly Command[] = [
   agentCommand,
@@ -46,6 +47,7 @@ export const COMMANDS: readonly Command[] = [
   connectGatewayCommand,
   demoCommand,
   ...ACL_COMMANDS,
+  k8sControllerCommand,
 ];
 
 const GLOBAL_FLAGS: Record<string, FlagSpec> = {

@@ -1,9 +1,10 @@
 // An in-process stand-in for kube-apiserver that real kubectl and @kubernetes/client-node accept unchanged:
 // discovery, OpenAPI v3, CRD registration, CRUD with merge/JSON patch, resourceVersion conflicts, generation,
 // status subresource, finalizers and deletionTimestamp, watches with bookmarks, label/field selectors, Table
-// output, Status errors with causes, CR schema validation and admission webhooks. Plain HTTP on loopback.
+// output, Status errors with causes, CR schema validation and admission webhooks. HTTPS (or HTTP) on loopback.
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { callWebhook, matches, type ServiceResolver, type Webhook } from './admission.js';
 import { apiGroup, apiGroupList, apiVersions, openapi, resourceList } from './discovery.js';
@@ -33,6 +34,8 @@ export interface ApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Resolves webhook Service references to loopback addresses. */
   resolveService?: ServiceResolver;
+  /** Serve HTTPS with this certificate (its CA goes into the kubeconfig); plain HTTP otherwise. */
+  tls?: { cert: string; key: string; ca: string };
 }
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -44,7 +47,7 @@ export class ApiServer {
   readonly #objects = new Map<string, KObject>();
   readonly #history: Change[] = [];
   readonly #watchers = new Set<Watcher>();
-  readonly #server: http.Server;
+  readonly #server: http.Server | https.Server;
   readonly #opts: ApiServerOptions;
   #rv = 100;
   /** Every request line served, for tests that check what clients did. */
@@ -53,9 +56,10 @@ export class ApiServer {
 
   constructor(opts: ApiServerOptions = {}) {
     this.#opts = opts;
-    this.#server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.#handle(req, res).catch((err: unknown) => this.#sendError(res, err));
-    });
+    };
+    this.#server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
     for (const ns of ['default', 'kube-system', 'kube-public']) {
       this.#put(this.#type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: this.#newMeta({ name: ns }), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, 'ADDED');
     }
@@ -63,7 +67,7 @@ export class ApiServer {
 
   async start(): Promise<string> {
     await new Promise<void>((r) => this.#server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    this.url = `${this.#opts.tls ? 'https' : 'http'}://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
     return this.url;
   }
 
@@ -73,7 +77,7 @@ export class ApiServer {
     await new Promise<void>((r) => this.#server.close(() => r()));
   }
 
-  /** A kubeconfig for this server (plain HTTP, no credentials). */
+  /** A kubeconfig for this server (its CA when serving HTTPS; no credentials). */
   kubeconfig(namespace = 'default'): string {
     return [
       'apiVersion: v1',
@@ -82,6 +86,7 @@ export class ApiServer {
       `- name: double`,
       '  cluster:',
       `    server: ${this.url}`,
+      ...(this.#opts.tls ? [`    certificate-authority-data: ${Buffer.from(this.#opts.tls.ca).toString('base64')}`] : []),
       'contexts:',
       '- name: double',
       '  context:',
@@ -91,7 +96,8 @@ export class ApiServer {
       'current-context: double',
       'users:',
       '- name: admin',
-      '  user: {}',
+      '  user:',
+      '    token: double-admin-token',
       '',
     ].join('\n');
   }
