@@ -105,6 +105,12 @@ describe('peering two clusters', () => {
     assert.deepEqual(data(a), ['127.0.0.1']);
     const srv = await dnsQuery(B.dnsPort, '_web._v1.service.east.peer.consul', 'SRV');
     assert.equal((data(srv)[0] as { port: number }).port, 8080);
+    // The SRV target (<node>.node.<peer>.peer.consul) resolves, as resolvers following it expect.
+    const target = (data(srv)[0] as { target: string }).target;
+    assert.match(target, /\.node\.east\.peer\.consul$/);
+    assert.deepEqual(data(await dnsQuery(B.dnsPort, target, 'A')), ['127.0.0.1']);
+    // The servers' own `consul` service is not exported.
+    assert.equal(((await dnsQuery(B.dnsPort, 'consul.service.east.peer.consul', 'A')) as { rcode?: string }).rcode, 'NXDOMAIN');
     const missing = await dnsQuery(B.dnsPort, 'db.service.east.peer.consul', 'A');
     assert.equal((missing as { rcode?: string }).rcode, 'NXDOMAIN', 'what was not exported is not there');
   });

@@ -18,6 +18,11 @@ export interface Authorizer {
   serviceWriteAny(): boolean;
   /** Read on every service / node: what imported data needs without service:write anywhere. */
   readAll(resource: 'service' | 'node'): boolean;
+  /**
+   * Write on a whole key prefix (recursive KV deletes): the longest key_prefix rule covering it
+   * grants write (or none does and the default allows) and no rule at or below it grants less.
+   */
+  keyWritePrefix(prefix: string): boolean;
 }
 
 const RANK: Record<Level, number> = { list: 1, read: 2, write: 3, deny: 4 };
@@ -31,8 +36,9 @@ function stronger(a: Level | undefined, b: Level | undefined): Level | undefined
 function grants(l: Level, access: AclAccess): boolean {
   if (l === 'deny') return false;
   if (l === 'write') return true;
-  if (l === 'list') return access === 'list' || access === 'read';
-  return access === 'read';
+  // Consul: `list` (key_prefix only) allows listing keys but not reading values.
+  if (l === 'list') return access === 'list';
+  return access === 'read' || access === 'list';
 }
 
 function mergeRule(a: Rule | undefined, b: Rule): Rule {
@@ -122,6 +128,16 @@ export function createAuthorizer(init: AuthorizerInit): Authorizer {
       if (all.some((r) => r.policy === 'deny')) return false;
       const root = s?.prefix[''];
       return root ? grants(root.policy, 'read') : dflt;
+    },
+    keyWritePrefix(prefix) {
+      if (init.management) return true;
+      const k = rules.labelled.key;
+      if (!k) return dflt;
+      const below = [...Object.entries(k.exact), ...Object.entries(k.prefix)].filter(([name]) => name.startsWith(prefix));
+      if (below.some(([, r]) => r.policy !== 'write')) return false;
+      let best: string | undefined;
+      for (const p of Object.keys(k.prefix)) if (prefix.startsWith(p) && (best === undefined || p.length > best.length)) best = p;
+      return best === undefined ? dflt : (k.prefix[best] as Rule).policy === 'write';
     },
   };
 }

@@ -8,6 +8,7 @@ import type { Connector, PeerConnection } from '../peering/dialer.js';
 import type { ExchangeFn } from '../peering/service.js';
 import { MAX_STREAM_MESSAGE_BYTES, type MessageInit } from '../peering/session.js';
 import { serviceDefinition } from './codec.js';
+import { leaderHint } from './leader-status.js';
 import { fromGrpcError, grpcCodeName } from './status.js';
 
 const EXCHANGE_WINDOW_MS = 3_000;
@@ -29,6 +30,8 @@ function clientFor(address: string, tls: { caPems: string[]; serverName: string 
     'grpc.default_authority': tls.serverName,
     'grpc.max_send_message_length': MAX_STREAM_MESSAGE_BYTES,
     'grpc.max_receive_message_length': MAX_STREAM_MESSAGE_BYTES,
+    // A receive window of one full message: a bulk export is not throttled to 64 KiB per round trip.
+    'grpc-node.flow_control_window': MAX_STREAM_MESSAGE_BYTES,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
@@ -103,9 +106,8 @@ export const connectPeer: Connector = (address, tls) => {
     serviceDefinition(PeerStreamService).streamResources!.responseDeserialize as (b: Buffer) => ReplicationMessage,
   ) as ClientDuplexStream<MessageInit, ReplicationMessage>;
   const conn: PeerConnection = {
-    send: (m) => {
-      call.write(m);
-    },
+    send: (m) => call.write(m),
+    drained: () => new Promise((r) => call.once('drain', () => r())),
     end: () => call.end(),
     cancel: () => {
       call.cancel();
@@ -119,7 +121,8 @@ export const connectPeer: Connector = (address, tls) => {
           const e = err as ServiceError;
           const tlsFailure = tlsVerificationFailure(e);
           const text = tlsFailure !== undefined ? peerTlsError(address, tls, tlsFailure).message : `${grpcCodeName(e.code)}: ${e.details || e.message}`;
-          throw Object.assign(new Error(text), { grpcCode: grpcCodeName(e.code) });
+          const hint = leaderHint(e);
+          throw Object.assign(new Error(text), { grpcCode: grpcCodeName(e.code), ...(hint ? { leaderAddress: hint } : {}) });
         } finally {
           client.close();
         }

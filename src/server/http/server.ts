@@ -6,6 +6,8 @@ import { depthMessage } from '../../lib/nesting.js';
 import type { Logger } from '../../lib/log.js';
 import { HTTP_STATUS } from './errors.js';
 import { bodyTooLargeMessage, createLimitedServer, DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
+import { notImplementedText, unimplementedConsulEndpoint } from './consul-endpoints.js';
+import { consulWireHeaders } from './header-case.js';
 import { ALLOW_ALL, type Authorizer } from '../acl/authorizer.js';
 import { authorizeRoute } from './authorize.js';
 import { tokenOf, type HttpRequest, type HttpResult, type Query } from './request.js';
@@ -33,9 +35,17 @@ function send(reply: FastifyReply, result: HttpResult, pretty: boolean): Fastify
   reply.code(result.status ?? 200);
   for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
   const typed = Object.keys(result.headers ?? {}).some((k) => k.toLowerCase() === 'content-type');
+  if (result.body !== undefined) return reply.send(result.body);
   if (result.text !== undefined) return (typed ? reply : reply.type('text/plain; charset=utf-8')).send(result.text);
-  let body = result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
-  if (body === undefined) return reply.send('');
+  if (result.bytes !== undefined) return reply.send(result.bytes);
+  if (result.rawBody !== undefined && !pretty) {
+    // Shared bytes: no per-response encoding; the length is known up front.
+    return reply.type('application/json').header('content-length', result.rawBody.length).send(result.rawBody);
+  }
+  let body = result.rawBody !== undefined ? result.rawBody.toString('utf8') : undefined;
+  body ??= result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
+  // An empty answer has no Content-Type (Consul's 404 on a KV miss, empty 200s).
+  if (body === undefined) return reply.removeHeader('content-type').send();
   if (pretty) body = JSON.stringify(JSON.parse(body), null, 4) + '\n';
   return reply.type('application/json').send(body);
 }
@@ -59,12 +69,25 @@ export class HttpServer {
     });
     const app = this.#app;
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
-    const extra = options.responseHeaders ?? {};
-    app.addHook('onSend', async (_req, reply, payload) => {
-      for (const [k, v] of Object.entries(extra)) reply.header(k, v);
-      return payload;
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // Header names go on the wire in Go's canonical case, as Consul's do (Fastify lower-cases them).
+    app.addHook('onRequest', (_req, reply, done) => {
+      const raw = reply.raw;
+      const writeHead = raw.writeHead.bind(raw) as (...a: unknown[]) => typeof raw;
+      raw.writeHead = ((status: number, ...rest: unknown[]) => {
+        const i = rest.findIndex((r) => typeof r === 'object' && r !== null && !Array.isArray(r));
+        if (i >= 0) rest[i] = consulWireHeaders(rest[i] as Record<string, unknown>);
+        return writeHead(status, ...rest);
+      }) as typeof raw.writeHead;
+      done();
     });
+    const extra = options.responseHeaders ?? {};
+    if (Object.keys(extra).length > 0) {
+      app.addHook('onSend', async (_req, reply, payload) => {
+        for (const [k, v] of Object.entries(extra)) reply.header(k, v);
+        return payload;
+      });
+    }
 
     const methodsByPath = new Map<string, Set<HttpMethod>>();
     for (const r of routes) {
@@ -86,7 +109,10 @@ export class HttpServer {
         });
       }
     }
+    const routePaths = routes.map((r) => r.path);
     app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?', 1)[0] as string;
+      if (unimplementedConsulEndpoint(path, routePaths)) return reply.code(501).type('text/plain; charset=utf-8').send(notImplementedText(req.method, path));
       reply.code(404).type('text/plain; charset=utf-8');
       return reply.send(req.url.includes('/v1/') ? NOT_ENDPOINT : NOT_API);
     });
@@ -111,9 +137,14 @@ export class HttpServer {
       if (query.ns !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');
       }
+      const partition = query.partition;
+      if (partition !== undefined && partition !== '' && partition !== 'default') {
+        throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature');
+      }
       if (req.headers['x-consul-namespace'] !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
       }
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const { token, slot } = tokenOf(query, req.headers);
       tokenSlot = slot;
       const request: HttpRequest = {
@@ -123,7 +154,9 @@ export class HttpServer {
         params: req.params as Record<string, string>,
         query,
         headers: req.headers,
-        body: typeof req.body === 'string' ? req.body : '',
+        body: rawBody.toString('utf8'),
+        rawBody,
+        rawQuery: req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '',
         signal: ac.signal,
         authz: this.#authenticate(token),
         token,
