@@ -6,6 +6,7 @@ import type { Logger } from '../lib/log.js';
 import type { KubeApi } from './kube.js';
 import { CONFIG_KINDS, PEERING_KINDS, type ConfigCR, type PeeringCR } from './types.js';
 import { validateConfig, validatePeering, type Verdict } from './validate.js';
+import { parseJsonText } from '../lib/json-decode.js';
 
 export interface WebhookOptions {
   kube: KubeApi;
@@ -47,7 +48,7 @@ export class WebhookServer {
       req.on('end', () => {
         let review: Review;
         try {
-          review = JSON.parse(body) as Review;
+          review = parseJsonText(body) as Review; // nesting bounded (issue 10)
           if (!review.request?.uid || !review.request.object) throw new Error('no request in the AdmissionReview');
         } catch (err) {
           return send(400, `could not decode the admission review: ${(err as Error).message}`);

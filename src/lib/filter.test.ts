@@ -35,3 +35,28 @@ describe('compileFilter', () => {
     }
   });
 });
+
+describe('filter hardening (issue 10)', () => {
+  const svc = { ServiceName: 'a'.repeat(40) + '!', Meta: { toString: 'x' } };
+  it('refuses regular expressions that backtrack exponentially, at compile time, and still runs safe ones', () => {
+    for (const bad of ['(a+)+$', '(a*)*b', '(a|aa)*$', '((ab)*c)+', '(a{2,})+', '(x+x+)+y', '(\\\\w+)\\\\1', '(?=a)a', '(?<!b)a', 'x'.repeat(1100)]) {
+      const started = Date.now();
+      assert.throws(() => compileFilter(`ServiceName matches "${bad}"`), (e: Error) => /^Failed to create boolean expression evaluator: regular expression ".*" (repeats|uses|is longer)/.test(e.message), bad);
+      assert.ok(Date.now() - started < 100);
+    }
+    for (const ok of ['^a+!$', '(ab)+', '[a-z]+(\\\\.[a-z])*', 'a|b', '(foo|bar)', '\\\\(a+\\\\)+']) {
+      assert.doesNotThrow(() => compileFilter(`ServiceName matches "${ok}"`)(svc), ok);
+    }
+    assert.equal(compileFilter('ServiceName matches "^a+!$"')(svc), true);
+  });
+  it('refuses escapes Go would refuse in string literals with 400, not an exception', () => {
+    for (const bad of ['ServiceName matches "\\d"', 'Meta["\\q"] == x', 'ServiceName == "\\x"']) {
+      assert.throws(() => compileFilter(bad), (e: Error & { code?: string }) => e.code === 'INVALID_ARGUMENT' && e.message.startsWith('Failed to create boolean expression evaluator: invalid string literal'), bad);
+    }
+  });
+  it('selects own fields only', () => {
+    assert.equal(compileFilter('Meta.toString == "x"')(svc), true);
+    assert.equal(compileFilter('ServiceName.length is not empty')(svc), false);
+    assert.equal(compileFilter('constructor is empty')(svc), true);
+  });
+});

@@ -26,15 +26,24 @@ function tokenize(text: string): string[] {
   return out;
 }
 
+/** A double-quoted literal; an escape Go's strconv.Unquote would refuse is a 400, never a thrown SyntaxError. */
+function quoted(tok: string): string {
+  try {
+    return JSON.parse(tok) as string;
+  } catch {
+    throw invalid(`Failed to create boolean expression evaluator: invalid string literal ${tok.slice(0, 200)}`);
+  }
+}
+
 function unquote(tok: string): string {
-  if (tok.startsWith('"')) return JSON.parse(tok) as string;
+  if (tok.startsWith('"')) return quoted(tok);
   if (tok.startsWith('`')) return tok.slice(1, -1);
   return tok;
 }
 
 function selectorPath(tok: string): string[] {
   const parts: string[] = [];
-  for (const m of tok.matchAll(/([A-Za-z0-9_-]+)|\[\s*("(?:[^"\\]|\\.)*")\s*\]/g)) parts.push(m[1] ?? (JSON.parse(m[2] as string) as string));
+  for (const m of tok.matchAll(/([A-Za-z0-9_-]+)|\[\s*("(?:[^"\\]|\\.)*")\s*\]/g)) parts.push(m[1] ?? quoted(m[2] as string));
   return parts;
 }
 
@@ -115,13 +124,59 @@ class Parser {
       if (n === 'not' && this.#next() === 'empty') return { op: 'cmp', selector, cmp: 'is not empty' };
       throw invalid('Failed to create boolean expression evaluator: expected "is empty" or "is not empty"');
     }
-    if (op === 'contains' || op === 'matches') return { op: 'cmp', selector, cmp: op, value: unquote(this.#next()) };
+    if (op === 'contains' || op === 'matches') return { op: 'cmp', selector, cmp: op, value: checkedPattern(op, unquote(this.#next())) };
     if (op === 'not') {
       const n = this.#next();
-      if (n === 'contains' || n === 'matches') return { op: 'cmp', selector, cmp: `not ${n}`, value: unquote(this.#next()) };
+      if (n === 'contains' || n === 'matches') return { op: 'cmp', selector, cmp: `not ${n}`, value: checkedPattern(n, unquote(this.#next())) };
     }
     throw invalid(`Failed to create boolean expression evaluator: unknown operator "${op}"`);
   }
+}
+
+const MAX_PATTERN = 1024;
+
+/**
+ * Go's RE2 runs in linear time; JavaScript's engine backtracks. Refuse what RE2 refuses (backreferences,
+ * lookaround) and the shapes that backtrack exponentially: a repeated group that itself repeats or
+ * alternates, e.g. `(a+)+`, `(a|aa)*` (issue 10: every input bounded).
+ */
+function regexProblem(p: string): string | undefined {
+  if (p.length > MAX_PATTERN) return `is longer than ${MAX_PATTERN} characters`;
+  if (/\\[1-9]|\\k<|\(\?<?[=!]/.test(p)) return 'uses invalid or unsupported Perl syntax (backreferences and lookaround are not supported)';
+  const groups: boolean[] = []; // per open group: does it repeat or alternate inside?
+  let inClass = false;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i];
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(') groups.push(false);
+    else if (c === ')') {
+      const risky = groups.pop() ?? false;
+      const next = p[i + 1];
+      if (risky && (next === '*' || next === '+' || next === '{')) return 'repeats a group that itself repeats or alternates (exponential backtracking)';
+      if (risky && groups.length > 0) groups[groups.length - 1] = true;
+    } else if ((c === '*' || c === '+' || c === '{' || c === '|') && groups.length > 0) groups[groups.length - 1] = true;
+  }
+  try {
+    new RegExp(p);
+  } catch (err) {
+    return `is invalid: ${(err as Error).message}`;
+  }
+  return undefined;
+}
+
+function checkedPattern(op: string, value: string): string {
+  if (op !== 'matches') return value;
+  const problem = regexProblem(value);
+  if (problem) throw invalid(`Failed to create boolean expression evaluator: regular expression "${value.slice(0, 200)}" ${problem}`);
+  return value;
 }
 
 /** Values at a path; arrays along the way fan out (bexpr's "any element" semantics). */

@@ -1,6 +1,7 @@
 // POST /v1/internal/acl/authorize: what the UI asks to decide which controls to show (Consul's shape).
 import { invalid } from '../../lib/errors.js';
 import type { AclResourceName, Authorizer } from './authorizer.js';
+import { parseJsonText } from '../../lib/json-decode.js';
 
 /** Consul refuses larger batches. */
 export const MAX_AUTHORIZATIONS = 64;
@@ -40,7 +41,7 @@ function readItem(raw: unknown, i: number): AuthorizationRequest {
 export function parseAuthorizationRequests(body: string): AuthorizationRequest[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = parseJsonText(body); // nesting bounded (issue 10)
   } catch (err) {
     throw invalid(`Failed to decode request body: ${body.trim() === '' ? 'EOF' : (err as Error).message}`);
   }

@@ -38,6 +38,10 @@ const JSON_ENDPOINTS: [string, string, (deep: string) => string][] = [
   ['POST', '/v1/peering/token', (d) => `{"PeerName":"p1","Meta":${d}}`],
   ['POST', '/v1/peering/establish', (d) => `{"PeerName":"p1","PeeringToken":${d}}`],
   ['POST', '/v1/agent/connect/authorize', (d) => `{"Target":"web","ClientCertURI":${d}}`],
+  ['PUT', '/v1/txn', (d) => `[{"KV":{"Verb":"set","Key":"a","Value":${d}}}]`],
+  ['POST', '/v1/internal/acl/authorize', (d) => `[${d}]`],
+  ['POST', '/v1/discovery-chain/web', (d) => `{"OverrideProtocol":${d}}`],
+  ['PUT', '/v1/internal/service-virtual-ip', (d) => `{"ServiceName":${d}}`],
 ];
 
 describe('deep nesting (class 1)', () => {

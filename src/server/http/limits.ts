@@ -30,7 +30,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   bodyBytes: 32 * 1024 * 1024,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 72_000,
   checkIntervalMs: 1_000,
   maxConnsPerClient: 200,
   exemptLoopback: true,

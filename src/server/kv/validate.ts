@@ -1,6 +1,7 @@
 // Pure KV rules: query parameters, key names, size limits, the keys/separator listing and rendering.
 import { IsthmusError, invalid } from '../../lib/errors.js';
 import type { KvEntry, RenderedEntry } from './types.js';
+import { parseJsonText } from '../../lib/json-decode.js';
 
 /** Consul's `limits.kv_max_value_size` and `txn_max_req_len` defaults. */
 export const KV_MAX_VALUE_SIZE = 524288;
@@ -150,7 +151,7 @@ function stringField(kv: Record<string, unknown>, name: string): string {
 export function decodeTxnBody(text: string, verbs: readonly string[]): TxnElement[] {
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = parseJsonText(text); // nesting bounded (issue 10)
   } catch (err) {
     throw invalid(`Failed to parse body: ${(err as Error).message}`);
   }

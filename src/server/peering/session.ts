@@ -369,7 +369,9 @@ export class PeerSession {
         const prev = this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`);
         const list = anyPack(ExportedServiceListSchema, create(ExportedServiceListSchema, { Services: names }));
         await this.#offer(URL_EXPORTED_SERVICE_LIST, ID_SERVICE_LIST, list, sha256(list.value));
-        if (prev === undefined || prev !== this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`)) this.#d.tracker.update(this.id, { exportedServices: names });
+        // StreamStatus.ExportedServices is what this stream actually sent (issue 10, class 9).
+        const sent = this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`);
+        if (sent !== undefined && sent !== prev) this.#d.tracker.update(this.id, { exportedServices: [...names] });
       }
       // A service no longer exported: send it (and its synthetic proxy) empty once so the peer drops it now.
       if (wantServices) for (const n of gone) for (const id of [n, `${n}${PROXY_SUFFIX}`]) await this.#retract(id);

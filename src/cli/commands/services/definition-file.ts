@@ -1,5 +1,6 @@
 // Reads service definition files the way `consul services register` does (JSON or HCL; service or services).
 import { readFileSync } from 'node:fs';
+import { setOwn } from '../../../lib/safe-object.js';
 import type { ServiceDefinition } from '../../../sdk/client.js';
 import { parseJsonOrHcl } from '../../../lib/hcl.js';
 import { UsageError } from '../../command.js';
@@ -19,7 +20,7 @@ function toApiKeys(value: unknown, keepKeys = false): unknown {
   for (const [k, v] of Object.entries(value)) {
     const key = keepKeys ? k : pascal(k);
     const mapLike = ['Meta', 'NodeMeta', 'Header', 'TaggedAddresses'].includes(key);
-    out[key] = mapLike && key !== 'TaggedAddresses' ? v : toApiKeys(v, false);
+    setOwn(out, key, mapLike && key !== 'TaggedAddresses' ? v : toApiKeys(v, false));
   }
   return out;
 }

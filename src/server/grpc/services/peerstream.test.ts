@@ -179,7 +179,7 @@ describe('fuzz: the first message of a peer stream', () => {
     fc.constant<MessageInit>({ Payload: { case: 'terminated', value: {} } }),
     fc.constant<MessageInit>({}),
   );
-  const RUNS = 60;
+  const RUNS = Math.max(60, Number(process.env.ISTHMUS_FUZZ_RUNS ?? 0));
 
   it(`${RUNS} random first messages: each ends with an error status at once, a readable message, nothing stored`, async () => {
     await agent.peering.generateToken({ PeerName: 'fuzz-target' });
