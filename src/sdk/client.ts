@@ -162,7 +162,7 @@ export class IsthmusClient {
   }
 
   /** Sends a request and answers the raw response, whatever its status. */
-  async raw(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: Buffer | string; contentType?: string } = {}): Promise<RawResponse> {
+  async raw(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: Buffer | string; contentType?: string; signal?: AbortSignal } = {}): Promise<RawResponse> {
     const params = new URLSearchParams();
     const add = (k: string, item: string | number | boolean): void => params.append(k, item === true ? '' : String(item));
     for (const [k, v] of Object.entries(this.#query)) if (options.query?.[k] === undefined) add(k, v);
@@ -182,7 +182,7 @@ export class IsthmusClient {
       headers['Content-Length'] = String(body.length);
       if (options.contentType) headers['Content-Type'] = options.contentType;
     }
-    const req: RequestOptions = { method, path: fullPath, headers, ...(e.socketPath ? { socketPath: e.socketPath, host: 'localhost' } : { host: e.host, port: e.port }) };
+    const req: RequestOptions = { method, path: fullPath, headers, ...(options.signal ? { signal: options.signal } : {}), ...(e.socketPath ? { socketPath: e.socketPath, host: 'localhost' } : { host: e.host, port: e.port }) };
     const send = e.scheme === 'https' ? httpsRequest : httpRequest;
     const url = `${this.address}${path}${search ? `?${search}` : ''}`;
     return new Promise<RawResponse>((resolve, reject) => {
@@ -259,6 +259,14 @@ export class IsthmusClient {
     return this.request('GET', '/v1/exported-services');
   }
 
+  discoveryChain<T = Record<string, unknown>>(service: string): Promise<{ Chain: T }> {
+    return this.request('GET', `/v1/discovery-chain/${encodeURIComponent(service)}`);
+  }
+
+  virtualIps(): Promise<{ Service: string; Peer: string; VirtualIP: string; ManualVIPs: string[] }[]> {
+    return this.request('GET', '/v1/internal/virtual-ips');
+  }
+
   agentService(id: string): Promise<AgentService> {
     return this.request('GET', `/v1/agent/service/${encodeURIComponent(id)}`);
   }
@@ -283,7 +291,23 @@ export class IsthmusClient {
     return this.request('GET', `/v1/health/service/${encodeURIComponent(name)}`, { query });
   }
 
-  authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string }> {
+  /**
+   * A blocking query on the intentions that apply to `destination`: resolves with the new
+   * X-Consul-Index once they may have changed (or after `wait`). Start with index 0.
+   */
+  async watchIntentions(destination: string, index: number, options: { wait?: string; signal?: AbortSignal } = {}): Promise<number> {
+    const query: Record<string, QueryValue> = { by: 'destination', name: destination };
+    if (index > 0) {
+      query.index = String(index);
+      query.wait = options.wait ?? '5m';
+    }
+    const res = await this.raw('GET', '/v1/connect/intentions/match', { query, ...(options.signal ? { signal: options.signal } : {}) });
+    const text = res.body.toString('utf8');
+    if (res.status < 200 || res.status >= 300) throw new ApiError(res.status, text.trim() || String(res.status), res.headers);
+    return Number(res.headers['x-consul-index'] ?? 0);
+  }
+
+  authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean }> {
     return this.request('POST', '/v1/agent/connect/authorize', { body: { Target: target, ClientCertURI: clientCertUri } });
   }
 
@@ -489,7 +513,12 @@ export interface AgentService {
     LocalServicePort?: number;
     Upstreams?: { DestinationName: string; DestinationPeer?: string; DestinationType?: string; LocalBindAddress?: string; LocalBindPort?: number; MeshGateway?: { Mode?: string } }[];
     MeshGateway?: { Mode?: string };
+    Mode?: string;
+    TransparentProxy?: { OutboundListenerPort?: number; DialedDirectly?: boolean };
+    Config?: Record<string, unknown>;
+    Expose?: { Checks?: boolean; Paths?: { ListenerPort?: number }[] };
   };
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
 }
 
 export interface HealthEntry {
@@ -502,7 +531,9 @@ export interface HealthEntry {
     Port?: number;
     TaggedAddresses?: Record<string, { Address: string; Port: number }>;
     Connect?: { PeerMeta?: { SNI: string[]; SpiffeID: string[]; Protocol: string } };
-    Proxy?: { DestinationServiceName?: string };
+    Proxy?: { DestinationServiceName?: string; DestinationServiceID?: string };
+    Meta?: Record<string, string>;
+    Tags?: string[];
   };
   Checks: { Status: string }[];
 }

@@ -1,6 +1,7 @@
 // The pure authorizer: merges policies' rules and answers "may this token do X on Y" (Consul semantics).
 import type { Level, LabelledResource, LabelledRules, PolicyRules, Rule, UnlabelledResource } from './rules.js';
 import { LABELLED } from './rules.js';
+import { ownValue, setOwn } from '../../lib/safe-object.js';
 
 export type AclAccess = 'read' | 'write' | 'list';
 export type AclResourceName = LabelledResource | UnlabelledResource | 'intention';
@@ -52,8 +53,8 @@ export function mergeRules(all: PolicyRules[]): PolicyRules {
   for (const p of all) {
     for (const [res, rules] of Object.entries(p.labelled) as [LabelledResource, LabelledRules][]) {
       const b = (out.labelled[res] ??= { exact: {}, prefix: {} });
-      for (const [k, r] of Object.entries(rules.exact)) b.exact[k] = mergeRule(b.exact[k], r);
-      for (const [k, r] of Object.entries(rules.prefix)) b.prefix[k] = mergeRule(b.prefix[k], r);
+      for (const [k, r] of Object.entries(rules.exact)) setOwn(b.exact, k, mergeRule(ownValue(b.exact, k), r));
+      for (const [k, r] of Object.entries(rules.prefix)) setOwn(b.prefix, k, mergeRule(ownValue(b.prefix, k), r));
     }
     for (const [res, l] of Object.entries(p.unlabelled) as [UnlabelledResource, Level][]) {
       out.unlabelled[res] = stronger(out.unlabelled[res], l);
@@ -65,13 +66,13 @@ export function mergeRules(all: PolicyRules[]): PolicyRules {
 /** The rule that governs `name`: an exact rule wins, else the longest matching prefix. */
 export function governingRule(rules: LabelledRules | undefined, name: string): Rule | undefined {
   if (!rules) return undefined;
-  const exact = rules.exact[name];
+  const exact = ownValue(rules.exact, name);
   if (exact) return exact;
   let best: string | undefined;
   for (const p of Object.keys(rules.prefix)) {
     if (name.startsWith(p) && (best === undefined || p.length > best.length)) best = p;
   }
-  return best === undefined ? undefined : rules.prefix[best];
+  return best === undefined ? undefined : ownValue(rules.prefix, best);
 }
 
 /** Intentions access of a service rule: explicit, else read for read/write policies, deny for deny. */
