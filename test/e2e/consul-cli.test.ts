@@ -241,12 +241,12 @@ describe('kv commands', () => {
     assert.equal(consul(['kv', 'get', 'app/empty']).stdout, '\n');
   });
 
-  it('lists with -recurse, -keys (separator / by default) and prints -detailed blocks', () => {
+  it('lists with -recurse, -keys (separator / by default) and prints -detailed blocks', async () => {
     assert.equal(consul(['kv', 'get', '-recurse', 'app/db']).stdout, 'app/db/file:from a file\n\napp/db/url:postgres://db\n');
     assert.equal(consul(['kv', 'get', '-keys', 'app/']).stdout, 'app/b64\napp/db/\napp/empty\napp/stdin\n');
     assert.equal(consul(['kv', 'get', '-keys', '-separator=', 'app/db']).stdout, 'app/db/file\napp/db/url\n');
     const d = consul(['kv', 'get', '-detailed', 'app/db/url']);
-    const idx = JSON.parse(readFromApi('app/db/url')) as { CreateIndex: number; ModifyIndex: number }[];
+    const idx = JSON.parse(await readFromApi('app/db/url')) as { CreateIndex: number; ModifyIndex: number }[];
     assert.equal(
       d.stdout,
       `CreateIndex      ${idx[0]?.CreateIndex}\nFlags            42\nKey              app/db/url\nLockIndex        0\nModifyIndex      ${idx[0]?.ModifyIndex}\nSession          -\nValue            postgres://db\n`,
@@ -257,14 +257,14 @@ describe('kv commands', () => {
     assert.equal(consul(['kv', 'get', '-recurse', 'nothing/']).stdout, '');
   });
 
-  it('does check-and-set and CAS deletes with -modify-index', () => {
-    const [pair] = JSON.parse(readFromApi('app/db/url')) as { ModifyIndex: number }[];
+  it('does check-and-set and CAS deletes with -modify-index', async () => {
+    const [pair] = JSON.parse(await readFromApi('app/db/url')) as { ModifyIndex: number }[];
     const stale = consul(['kv', 'put', '-cas', '-modify-index', String((pair?.ModifyIndex ?? 0) + 999), 'app/db/url', 'x']);
     assert.equal(stale.code, 1);
     assert.equal(stale.stderr, 'Error! Did not write to app/db/url: CAS failed\n');
     const ok = consul(['kv', 'put', '-cas', `-modify-index=${pair?.ModifyIndex}`, 'app/db/url', 'postgres://db2']);
     assert.equal(ok.stdout, 'Success! Data written to: app/db/url\n', ok.stderr);
-    const [now] = JSON.parse(readFromApi('app/db/url')) as { ModifyIndex: number }[];
+    const [now] = JSON.parse(await readFromApi('app/db/url')) as { ModifyIndex: number }[];
     assert.equal(consul(['kv', 'delete', '-cas', '-modify-index=1', 'app/db/url']).stderr, 'Error! Did not delete key app/db/url: CAS failed\n');
     assert.equal(consul(['kv', 'delete', '-cas', `-modify-index=${now?.ModifyIndex}`, 'app/db/url']).stdout, 'Success! Deleted key: app/db/url\n');
   });
@@ -297,9 +297,8 @@ describe('kv commands', () => {
 });
 
 /** Reads a key's JSON straight from the API (management token). */
-function readFromApi(key: string): string {
-  const r = spawnSync('curl', ['-s', '-H', `X-Consul-Token: ${MGMT}`, `${agent.httpAddr}/v1/kv/${key}`], { encoding: 'utf8', timeout: 10_000 });
-  return r.stdout;
+async function readFromApi(key: string): Promise<string> {
+  return (await fetch(`${agent.httpAddr}/v1/kv/${key}`, { headers: { 'X-Consul-Token': MGMT } })).text();
 }
 
 describe('members, version, catalog and services commands', () => {
