@@ -341,7 +341,7 @@ describe('members, version, catalog and services commands', () => {
     const multi = join(dir.path, 'many.hcl');
     writeFileSync(multi, 'services {\n  name = "api"\n  port = 9000\n}\nservices {\n  name = "db"\n  port = 5432\n}\n');
     assert.equal(consul(['services', 'register', multi]).stdout, 'Registered service: api\nRegistered service: db\n');
-    assert.equal(consul(['catalog', 'services']).stdout, 'api\ndb\nweb\n');
+    assert.equal(consul(['catalog', 'services']).stdout, 'api\nconsul\ndb\nweb\n', 'the servers register the consul service');
   });
 
   it('services exported-services: none found, then 4-space JSON and a -filter', () => {
