@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
-// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register|l7|tproxy|ha ...]  (default: all)
+// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register|l7|tproxy|ha|kv ...]  (default: all)
 import { startAgent, tempDir } from '../test/support/agent-process.js';
 import { benchWakeup } from './blocking-wakeup.js';
 import { benchHealthLoad } from './health-load.js';
@@ -13,6 +13,7 @@ import { benchUiAssets } from './ui-assets.js';
 import { benchRegister } from './register-load.js';
 import { benchL7Http, benchTransparent } from './l7.js';
 import { benchHa } from './ha.js';
+import { benchKv } from './kv.js';
 
 const selected = process.argv.slice(2);
 const want = (name: string): boolean => selected.length === 0 || selected.includes(name);
@@ -49,6 +50,14 @@ try {
   if (want('l7')) Object.assign(results, await benchL7Http(quick));
   if (want('tproxy')) Object.assign(results, await benchTransparent(quick));
   if (want('ha')) Object.assign(results, await benchHa(tmp.path, quick));
+  if (want('kv')) {
+    const agent = await startAgent(['--dev', '--node', 'bench-kv', '--log-level', 'warn']);
+    try {
+      Object.assign(results, await benchKv(agent, tmp.path, { seconds: quick ? 2 : 5, connections: 32 }));
+    } finally {
+      await agent.stop();
+    }
+  }
   console.log(`\nJSON ${JSON.stringify(results)}`);
 } finally {
   tmp.remove();

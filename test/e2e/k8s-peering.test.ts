@@ -216,7 +216,7 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
     const d = await A.k(['delete', 'peeringacceptor', 'west', '--wait=false']);
     assert.equal(d.code, 0, d.stderr);
     await until(async () => (await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].reason}')) === 'consulAgentError', 'failure recorded');
-    assert.match(await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].message}'), /cannot reach the server/);
+    assert.match(await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].message}'), /connect: connection refused/);
     assert.ok(A.api.get('consul.hashicorp.com', 'peeringacceptors', 'default', 'west')?.metadata.deletionTimestamp, 'held by the finalizer');
     assert.ok(A.api.get('', 'secrets', 'default', 'peering-token'), 'the Secret stays until the peering is deleted');
     const warn = await jsonpath(A, ['events', '--field-selector', 'involvedObject.name=west,type=Warning'], '{.items[0].reason}');

@@ -226,6 +226,17 @@ describe('peering two clusters', () => {
     assert.match(read.stdout, /Imported Services: 1/);
     const ex = runCli(['peering', 'exported-services', '--name', 'west', '--http-addr', A.httpAddr]);
     assert.equal(ex.stdout.trim(), 'web');
+    // Consul's formats: compact JSON, exported services as ID objects, read with no empty address block.
+    assert.equal(runCli(['peering', 'exported-services', '-name=west', '-format=json', '-http-addr', A.httpAddr]).stdout, '[{"ID":"web"}]\n');
+    const listJson = runCli(['peering', 'list', '-format=json', '-http-addr', A.httpAddr]).stdout;
+    assert.equal(listJson.split('\n').length, 2, 'one line of JSON');
+    const [west] = JSON.parse(listJson) as Record<string, unknown>[];
+    assert.deepEqual(Object.keys(west ?? {}).slice(0, 2), ['ID', 'Name']);
+    assert.deepEqual((west?.StreamStatus as { ExportedServices: string[] }).ExportedServices, ['web']);
+    assert.doesNotMatch(runCli(['peering', 'read', '-name=west', '-http-addr', A.httpAddr]).stdout, /Peer Server Addresses:/, 'the acceptor side has no server addresses');
+    assert.match(read.stdout, /\nPeer Server Addresses:\n {4}\S+:\d+\n\nImported Services: 1\n/);
+    assert.match(read.stdout, /\nLast Heartbeat: {4}\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? \+0000 UTC\n/);
+    assert.ok(read.stdout.endsWith('\n\n'), 'ends with a blank line as Consul');
     const missing = runCli(['peering', 'read', '--name', 'nope', '--http-addr', A.httpAddr]);
     assert.equal(missing.code, 1);
     assert.equal(missing.stderr.trim(), 'No peering with name nope found.');

@@ -1,6 +1,5 @@
 // `isthmus agent`: runs a server until SIGINT/SIGTERM. The one command that starts server code.
 import { createLogger } from '../../lib/log.js';
-import { Agent } from '../../server/agent.js';
 import { readConfigFile, resolveAgentConfig } from '../../server/config/load.js';
 import { CONFIG_FIELDS } from '../../server/config/schema.js';
 import type { Command, FlagSpec } from '../command.js';
@@ -24,6 +23,8 @@ export const agentCommand: Command = {
     for (const [k, v] of Object.entries(f)) if (k !== 'config-file' && !Array.isArray(v)) cliFlags[k] = v;
     const config = resolveAgentConfig({ flags: cliFlags, env: ctx.env, file });
     const log = createLogger({ level: config.logLevel, json: config.logJson });
+    // Loaded on demand: every other command starts without the server's modules.
+    const { Agent } = await import('../../server/agent.js');
     const agent = await Agent.create(config, { log });
     try {
       await agent.start();

@@ -45,4 +45,6 @@ export const topics = {
   checks: (ks: Keyspace): string => `${ks}|checks`,
   service: (ks: Keyspace, name: string): string => `${ks}|svc|${name}`,
   node: (ks: Keyspace, node: string): string => `${ks}|node|${node}`,
+  /** Any service in any peer keyspace (GET /v1/imported-services). */
+  importedServices: (): string => 'peers|services',
 };

@@ -124,6 +124,7 @@ export class CatalogState implements CatalogReader {
       const created = createIndex ?? old?.createIndex ?? modifyIndex;
       const rec = { value: JSON.parse(value) as ServiceRecord, createIndex: created, modifyIndex };
       const touched = [topics.services(k.ks), topics.node(k.ks, k.node), topics.service(k.ks, rec.value.Service)];
+      if (k.ks !== '') touched.push(topics.importedServices());
       if (old && old.value.Service !== rec.value.Service) {
         s.byName.get(old.value.Service)?.delete(`${k.node}\0${k.id}`);
         touched.push(topics.service(k.ks, old.value.Service));
@@ -165,7 +166,7 @@ export class CatalogState implements CatalogReader {
       names?.delete(`${k.node}\0${k.id}`);
       if (names?.size === 0) s.byName.delete(old.value.Service);
       unindexKind(s, old.value, instanceKey(k.node, k.id));
-      return [topics.services(k.ks), topics.node(k.ks, k.node), topics.service(k.ks, old.value.Service)];
+      return [topics.services(k.ks), topics.node(k.ks, k.node), topics.service(k.ks, old.value.Service), ...(k.ks !== '' ? [topics.importedServices()] : [])];
     }
     const checks = s.checks.get(k.node);
     const old = checks?.get(k.id);

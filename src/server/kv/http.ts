@@ -1,5 +1,6 @@
 // Thin HTTP handlers for /v1/kv/<key> (GET, PUT, DELETE) and /v1/txn (KV operations).
 import { invalid } from '../../lib/errors.js';
+import { ALLOW_ALL } from '../acl/authorizer.js';
 import { enforce, permissionDenied } from '../acl/errors.js';
 import { metaHeaders, parseQueryParams, type BlockingReader } from '../http/blocking.js';
 import type { Handler, HttpRequest, HttpResult } from '../http/request.js';
@@ -56,8 +57,28 @@ export async function kvModule(deps: ConstructorParameters<typeof KvService>[0] 
   return kvHandlers({ kv, blocking: deps.blocking });
 }
 
+/** Rendered list bodies kept while their prefix index is unchanged; only with ACLs off, so a changed policy always shows. */
+const LIST_CACHE_ENTRIES = 256;
+
 export function kvHandlers(deps: KvHttpDeps): Record<string, Handler> {
   const { kv } = deps;
+  const cache = new Map<string, { index: number; body: string; filtered: boolean; empty: boolean }>();
+  /** Renders a list body once per (token, query, index) and serves repeats from the cache. */
+  const cachedList = (req: HttpRequest, kind: string, key: string, index: number, render: () => { value: unknown[]; filtered: boolean }) => {
+    if (req.authz !== ALLOW_ALL) {
+      const { value, filtered } = render();
+      return { index, body: JSON.stringify(value), filtered, empty: value.length === 0 };
+    }
+    const id = `${kind}|${key}|${queryOne(req.query, 'separator') ?? queryOne(req.query, 'seperator') ?? ''}`;
+    const hit = cache.get(id);
+    if (hit && hit.index === index) return hit;
+    const { value, filtered } = render();
+    const entry = { index, body: JSON.stringify(value), filtered, empty: value.length === 0 };
+    cache.delete(id);
+    cache.set(id, entry);
+    if (cache.size > LIST_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+    return entry;
+  };
 
   const get: Handler = async (req) => {
     const key = keyOf(req);
@@ -65,20 +86,25 @@ export function kvHandlers(deps: KvHttpDeps): Record<string, Handler> {
     if (queryFlag(q, 'keys')) {
       const sep = queryOne(q, 'separator') ?? queryOne(q, 'seperator') ?? '';
       const headers = await blockUntil(deps.blocking, req, () => kv.prefixIndex(key));
-      const all = kv.list(key).map((e) => e.key);
-      const readable = all.filter((k) => req.authz.allowed('key', 'read', k));
-      const keys = listKeys(readable, key, sep);
-      if (readable.length < all.length && !req.authz.implicit) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
-      if (keys.length === 0 && key !== '') return { status: 404, headers };
-      return { json: keys, headers };
+      const out = cachedList(req, 'keys', key, Number(headers['X-Consul-Index']), () => {
+        const all = kv.list(key).map((e) => e.key);
+        const readable = all.filter((k) => req.authz.allowed('key', 'read', k));
+        return { value: listKeys(readable, key, sep), filtered: readable.length < all.length && !req.authz.implicit };
+      });
+      if (out.filtered) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
+      if (out.empty && key !== '') return { status: 404, headers };
+      return { rawJson: out.body, headers };
     }
     if (queryFlag(q, 'recurse')) {
       const headers = await blockUntil(deps.blocking, req, () => kv.prefixIndex(key));
-      const all = kv.list(key);
-      const readable = all.filter((e) => req.authz.allowed('key', 'read', e.key));
-      if (readable.length < all.length && !req.authz.implicit) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
-      if (readable.length === 0) return { status: 404, headers };
-      return { json: readable.map((e) => renderEntry(e)), headers };
+      const out = cachedList(req, 'recurse', key, Number(headers['X-Consul-Index']), () => {
+        const all = kv.list(key);
+        const readable = all.filter((e) => req.authz.allowed('key', 'read', e.key));
+        return { value: readable.map((e) => renderEntry(e)), filtered: readable.length < all.length && !req.authz.implicit };
+      });
+      if (out.filtered) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
+      if (out.empty) return { status: 404, headers };
+      return { rawJson: out.body, headers };
     }
     missingKey(key);
     enforce(req.authz, 'key', 'read', key);

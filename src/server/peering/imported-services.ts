@@ -25,7 +25,6 @@ export function importedServicesHandler(deps: { catalog: CatalogReader; blocking
   return async (req) => {
     const partition = queryOne(req.query, 'partition');
     if (partition !== undefined && partition !== '' && partition !== 'default') throw invalid('Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature');
-    const peerTopics = deps.catalog.keyspaces().filter((ks) => ks !== '').map((ks) => topics.services(ks));
-    return blockingRead(deps.blocking, req, [PEERING_TOPIC, ...peerTopics], () => importedServices(deps.catalog));
+    return blockingRead(deps.blocking, req, [PEERING_TOPIC, topics.importedServices()], () => importedServices(deps.catalog));
   };
 }

@@ -2,9 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseGoDuration } from '../../../lib/duration.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../../lib/log.js';
-import { Controller } from '../../../k8s/controller.js';
-import { kubeApi, loadKubeConfig } from '../../../k8s/kube.js';
-import { WebhookServer } from '../../../k8s/webhook.js';
+import type { WebhookServer } from '../../../k8s/webhook.js';
 import { IsthmusClient } from '../../../sdk/client.js';
 import { UsageError, type Command } from '../../command.js';
 import { untilSignal } from '../connect/run-until-signal.js';
@@ -44,6 +42,8 @@ export const k8sControllerCommand: Command = {
     const token = str(flags.token) ?? ctx.env.CONSUL_HTTP_TOKEN ?? ctx.env.ISTHMUS_HTTP_TOKEN;
     const server = new IsthmusClient({ address, ...(token ? { token } : {}) });
     const log = createLogger({ level }).child({ component: 'k8s-controller' });
+    // Loaded on demand: the Kubernetes client takes seconds to import, and no other command needs it.
+    const [{ Controller }, { kubeApi, loadKubeConfig }, { WebhookServer }] = await Promise.all([import('../../../k8s/controller.js'), import('../../../k8s/kube.js'), import('../../../k8s/webhook.js')]);
     const kube = kubeApi(loadKubeConfig(str(flags.kubeconfig) ?? ctx.env.KUBECONFIG));
 
     // The server may start after the controller (as pods do): wait for it, saying so.

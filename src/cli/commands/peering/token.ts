@@ -1,6 +1,5 @@
 // `isthmus peering generate-token` and `isthmus peering establish` (spec §12).
 import { UsageError, type Command } from '../../command.js';
-import { toJson } from '../../output.js';
 import { apiMessage, META_FLAG, NAME_FLAG, parseMeta, requireName } from './common.js';
 
 export const peeringGenerateTokenCommand: Command = {
@@ -18,7 +17,7 @@ export const peeringGenerateTokenCommand: Command = {
     const meta = parseMeta(flags.meta);
     try {
       const res = await ctx.client().peeringGenerateToken({ PeerName: name, ...(meta ? { Meta: meta } : {}), ...(addrs.length ? { ServerExternalAddresses: addrs } : {}) });
-      ctx.out(ctx.format === 'json' ? toJson(res) : res.PeeringToken);
+      ctx.out(ctx.format === 'json' ? JSON.stringify({ PeeringToken: res.PeeringToken }) : res.PeeringToken);
     } catch (err) {
       ctx.err(`Error generating peering token for ${name}: ${apiMessage(err)}`);
       return 1;
