@@ -5,6 +5,7 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Logger } from '../../lib/log.js';
 import { answerDns, type DnsContext, type DnsRcode, type DnsRecord } from './answer.js';
+import { encodeCompressed } from './encode.js';
 import { trimResponse } from './truncate.js';
 
 export interface DnsTransportOptions {
@@ -68,7 +69,12 @@ export class DnsServer {
     const trimmed = trimResponse(res, { transport, udpAnswerLimit: this.#opts.udpAnswerLimit, ...(opt ? { ednsSize: opt.udpPayloadSize } : {}) });
     const tc = trimmed && transport === 'udp' && this.#opts.enableTruncate ? dnsPacket.TRUNCATED_RESPONSE : 0;
     res.flags = dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | tc | rcode;
-    return dnsPacket.encode(res);
+    try {
+      return encodeCompressed(res);
+    } catch {
+      // A question type the compressing encoder does not know: send it uncompressed.
+      return dnsPacket.encode(res);
+    }
   }
 
   /** Binds UDP and TCP on the same port; with port 0, retries until both get the same free port. */

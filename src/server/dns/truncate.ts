@@ -3,6 +3,7 @@
 // (AUTHORITY first, then answers, ADDITIONAL rebuilt for the SRV targets left); TCP is capped at
 // 4096 answers (1024 SRV) and 65523 bytes. One answer is always kept.
 import dnsPacket from 'dns-packet';
+import { encodeCompressed } from './encode.js';
 
 export const DEFAULT_UDP_SIZE = 512;
 export const MAX_EDNS_UDP_SIZE = 65467;
@@ -33,7 +34,16 @@ function sizeOf(r: dnsPacket.Answer): number {
   return n;
 }
 
-function length(p: dnsPacket.Packet): number {
+/** Size on the wire with name compression (what is sent); uncompressed when the encoder cannot. */
+function compressedLength(p: dnsPacket.Packet): number {
+  try {
+    return encodeCompressed(p).length;
+  } catch {
+    return uncompressedLength(p);
+  }
+}
+
+function uncompressedLength(p: dnsPacket.Packet): number {
   let n = dnsPacket.encodingLength({ questions: p.questions ?? [] });
   for (const list of [p.answers, p.authorities, p.additionals]) for (const r of list ?? []) n += sizeOf(r);
   return n;
@@ -62,6 +72,8 @@ export function trimResponse(p: dnsPacket.Packet, o: TrimOptions): boolean {
     cut = true;
   };
   const maxSize = o.transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(o.ednsSize);
+  // As Consul: at 512 bytes sizes are measured uncompressed (safe for any relay), above it as sent.
+  const length = maxSize === DEFAULT_UDP_SIZE ? uncompressedLength : compressedLength;
   if (o.transport === 'udp') {
     const maxAnswers = Math.max(1, Math.min(MAX_UDP_ANSWER_LIMIT, o.udpAnswerLimit));
     if (maxSize === DEFAULT_UDP_SIZE && answers.length > maxAnswers) setAnswers(maxAnswers);
