@@ -17,6 +17,7 @@ export interface DnsTransportOptions {
 
 const RCODE: Record<DnsRcode, number> = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
 const FORMERR = 1;
+const TCP_IDLE_MS = 8000;
 
 function toPacketAnswer(r: DnsRecord): dnsPacket.Answer {
   return { name: r.name, type: r.type, ttl: r.ttl, class: 'IN', data: r.data } as dnsPacket.Answer;
@@ -113,6 +114,8 @@ export class DnsServer {
         }
       });
       s.on('error', () => s.destroy());
+      // An idle TCP client is dropped, as Consul's DNS server does after a few seconds.
+      s.setTimeout(TCP_IDLE_MS, () => s.destroy());
     });
     await new Promise<void>((resolve, reject) => this.#tcp!.once('error', reject).listen(bound, host, () => resolve()));
     return bound;
