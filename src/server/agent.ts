@@ -31,6 +31,7 @@ import { peerStreamService } from './grpc/services/peerstream.js';
 import { CheckRunner } from './health-checks/runner.js';
 import { DnsServer } from './dns/server.js';
 import { dnsAnswerOptions } from './dns/options.js';
+import { wireTraffic } from './discovery-chain/wire.js';
 import { ResponseCache, type BlockingOptions } from './http/blocking.js';
 import { buildRoutes, type Route } from './http/routes.js';
 import { HttpServer } from './http/server.js';
@@ -38,11 +39,15 @@ import { intentionHandlers } from './intentions/http.js';
 import { IntentionService } from './intentions/service.js';
 import { metricsHandler, type Gauge } from './metrics/http.js';
 import { DialManager } from './peering/dialer.js';
+import { ExportFeed } from './peering/export-feed.js';
 import { meshGateways, type ExportedServiceRule } from './peering/exports.js';
 import { peeringHandlers } from './peering/http.js';
+import { importedServicesHandler } from './peering/imported-services.js';
+import { kvModule } from './kv/http.js';
 import { PeeringService } from './peering/service.js';
 import type { SessionDeps } from './peering/session.js';
 import { SessionRegistry } from './peering/sessions.js';
+import { uiHandlers } from './ui/static.js';
 import { isHealthy, StreamTracker } from './peering/tracker.js';
 import { registerConsulService } from './servers/consul-service.js';
 
@@ -145,6 +150,7 @@ export class Agent {
     );
     await peering.load();
     const exportRules = (): ExportedServiceRule[] => (entries.get('exported-services', 'default')?.entry.Services as ExportedServiceRule[] | undefined) ?? [];
+    const exportSourceTopics = [configTopics.kind('exported-services'), CA_ROOTS_TOPIC];
     const sessionDeps: SessionDeps = {
       peering,
       catalog,
@@ -162,8 +168,9 @@ export class Agent {
             return [];
           }
         },
-        topics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services'), CA_ROOTS_TOPIC],
+        topics: exportSourceTopics,
       },
+      feed: new ExportFeed({ reader: catalog.reader, hub, sourceTopics: exportSourceTopics }),
     };
     const sessions = new SessionRegistry(peering);
     const timing = { heartbeatIntervalMs: config.peering.heartbeatIntervalMs, heartbeatTimeoutMs: config.peering.heartbeatTimeoutMs };
@@ -174,6 +181,7 @@ export class Agent {
     }
 
     const blocking = { hub, cache: new ResponseCache(), options: deps.blocking ?? {} };
+    const traffic = await wireTraffic({ store, hub, catalog, entries, blocking, datacenter: config.datacenter, trustDomain: () => ca.trustDomain });
     const httpDeps = { catalog, blocking, datacenter: config.datacenter };
     const gauges = (): Gauge[] =>
       peering.list().flatMap(({ value: p }) => {
@@ -210,6 +218,10 @@ export class Agent {
         }),
         connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
+        kv: await kvModule({ store, hub, blocking }),
+        importedServices: importedServicesHandler({ catalog: catalog.reader, blocking }),
+        ui: uiHandlers({ enabled: config.ui.enabled }),
+        traffic: traffic.handlers,
       },
       config.nodeName,
     );
@@ -232,6 +244,7 @@ export class Agent {
           options: dnsAnswerOptions(config),
           canReadService: (name, peer) => (peer ? authz.serviceWriteAny() || authz.readAll('service') : authz.allowed('service', 'read', name)),
           canReadNode: (name) => authz.allowed('node', 'read', name),
+          virtualIp: (peer, name) => traffic.vips.vip(peer, name),
         };
       },
     }, { udpAnswerLimit: config.dns.udpAnswerLimit, enableTruncate: config.dns.enableTruncate });

@@ -16,6 +16,7 @@ import { aclFilter, decodeBody, queryFlag, queryOne, requireParam } from '../htt
 import { AGENT_CHECK_SCHEMA, type AgentCheckInput } from '../health-checks/definition.js';
 import { AGENT_CHECK_UPDATE_SCHEMA, AGENT_SERVICE_SCHEMA, type AgentServiceInput } from './schema.js';
 import type { AgentLocalService } from './service.js';
+import { setOwn } from '../../lib/safe-object.js';
 
 export interface AgentHttpDeps {
   agent: AgentLocalService;
@@ -159,7 +160,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       const out: Record<string, unknown> = {};
       for (const s of items) {
         const r = renderAgentService(s, id.datacenter);
-        if (keep(r)) out[s.value.ID] = r;
+        if (keep(r)) setOwn(out, s.value.ID, r);
       }
       return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },
@@ -195,7 +196,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       const out: Record<string, unknown> = {};
       for (const c of items) {
         const r = renderCheck(c);
-        if (keep(r)) out[c.value.CheckID] = r;
+        if (keep(r)) setOwn(out, c.value.CheckID, r);
       }
       return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },
@@ -274,7 +275,8 @@ function memberOf(deps: AgentHttpDeps): Record<string, unknown> {
     Name: deps.agent.identity.nodeName,
     Addr: addr,
     Port: Number(port),
-    Tags: { dc: deps.agent.identity.datacenter, role: 'consul', id: deps.agent.identity.nodeId, build: deps.version },
+    // Consul's serf tags: `build` is `<version>:<revision>` (here the Consul version followed and Isthmus's release).
+    Tags: { dc: deps.agent.identity.datacenter, role: 'consul', id: deps.agent.identity.nodeId, build: `${CONSUL_VERSION}:${deps.version}`, vsn: '2', vsn_min: '2', vsn_max: '3', segment: '' },
     Status: 1,
     ProtocolMin: 1,
     ProtocolMax: 5,

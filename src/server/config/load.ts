@@ -140,6 +140,7 @@ export function resolveAgentConfig(sources: ConfigSources): AgentConfig {
       heartbeatIntervalMs: v['peering.heartbeat_interval'] as number,
       heartbeatTimeoutMs: v['peering.heartbeat_timeout'] as number,
     },
+    ui: { enabled: (v['ui_config.enabled'] as boolean | undefined) ?? (v.dev as boolean) },
     acl: {
       enabled: v['acl.enabled'] as boolean,
       defaultPolicy: v['acl.default_policy'] as 'allow' | 'deny',

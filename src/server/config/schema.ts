@@ -51,6 +51,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'peering.enabled', type: 'bool', default: true, doc: 'Serve the peering API and peer streams.' },
   { key: 'peering.heartbeat_interval', type: 'duration', default: 15_000, doc: 'How often each side of a peer stream sends a heartbeat.' },
   { key: 'peering.heartbeat_timeout', type: 'duration', default: 120_000, doc: 'A peer stream with no heartbeat for this long is ended (and redialed).' },
+  { key: 'ui_config.enabled', type: 'bool', default: undefined, flag: 'ui', doc: 'Serve the web UI at /ui/ on the HTTP port (default: on with --dev).' },
   { key: 'acl.enabled', type: 'bool', default: false, doc: 'Enforce ACLs.' },
   { key: 'acl.default_policy', type: { enum: ['allow', 'deny'] }, default: 'allow', doc: 'What a token may do where no rule says (and the default intention decision).' },
   { key: 'acl.tokens.initial_management', type: 'string', default: undefined, doc: 'Secret of a management token created at start (instead of bootstrapping).' },
@@ -83,6 +84,7 @@ export interface AgentConfig {
   checkReapIntervalMs: number;
   checkDeregisterIntervalMinMs: number;
   peering: { enabled: boolean; heartbeatIntervalMs: number; heartbeatTimeoutMs: number };
+  ui: { enabled: boolean };
   acl: { enabled: boolean; defaultPolicy: 'allow' | 'deny'; initialManagement: string | undefined };
 }
 

@@ -4,9 +4,10 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Logger } from '../../lib/log.js';
-import { answerDns, type DnsContext, type DnsRcode, type DnsRecord } from './answer.js';
+import { answerDns, type DnsRcode, type DnsRecord } from './answer.js';
 import { encodeCompressed } from './encode.js';
 import { trimResponse } from './truncate.js';
+import { answerVirtual, type VirtualDnsContext } from './virtual.js';
 
 export interface DnsTransportOptions {
   /** `dns_config.udp_answer_limit` @default 3 */
@@ -24,13 +25,13 @@ function toPacketAnswer(r: DnsRecord): dnsPacket.Answer {
 }
 
 export class DnsServer {
-  readonly #ctx: () => DnsContext;
+  readonly #ctx: () => VirtualDnsContext;
   readonly #log: Logger;
   readonly #opts: Required<DnsTransportOptions>;
   #udp: dgram.Socket | undefined;
   #tcp: net.Server | undefined;
 
-  constructor(deps: { context: () => DnsContext; log: Logger }, options: DnsTransportOptions = {}) {
+  constructor(deps: { context: () => VirtualDnsContext; log: Logger }, options: DnsTransportOptions = {}) {
     this.#ctx = deps.context;
     this.#log = deps.log;
     this.#opts = { udpAnswerLimit: options.udpAnswerLimit ?? 3, enableTruncate: options.enableTruncate ?? false };
@@ -52,7 +53,8 @@ export class DnsServer {
     let authorities: dnsPacket.Answer[] = [];
     let additionals: dnsPacket.Answer[] = [];
     try {
-      const a = answerDns(q.name, q.type, this.#ctx());
+      const ctx = this.#ctx();
+      const a = answerVirtual(q.name, q.type, ctx) ?? answerDns(q.name, q.type, ctx);
       rcode = RCODE[a.rcode];
       answers = a.answers.map(toPacketAnswer);
       authorities = a.authorities.map(toPacketAnswer);
