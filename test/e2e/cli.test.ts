@@ -26,11 +26,11 @@ describe('isthmus services and catalog commands', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trim(), 'Registered service: web');
     const list = runCli(['catalog', 'services'], env);
-    assert.deepEqual(list.stdout.trim().split('\n'), ['web']);
+    assert.deepEqual(list.stdout.trim().split('\n'), ['consul', 'web'], 'the servers register the consul service, as in Consul');
     const tags = runCli(['catalog', 'services', '--tags'], env);
     assert.match(tags.stdout, /web\s+edge/);
     const json = runCli(['catalog', 'services', '--format', 'json'], env);
-    assert.deepEqual(JSON.parse(json.stdout), { web: ['edge'] });
+    assert.deepEqual(JSON.parse(json.stdout), { consul: [], web: ['edge'] });
   });
 
   it('registers from flags, accepts Consul single-dash flags, and deregisters', () => {
