@@ -36,26 +36,37 @@ class Writer {
     this.len += 4;
   }
 
-  bytes(b: Buffer | Uint8Array): void {
+  bytes(b: Buffer | Uint8Array | number[]): void {
     this.#grow(b.length);
-    Buffer.from(b).copy(this.buf, this.len);
+    for (let i = 0; i < b.length; i++) this.buf[this.len + i] = b[i] as number;
     this.len += b.length;
   }
 
   /** Writes a name; with `compress`, ends it with a pointer to an earlier suffix when there is one. */
   name(n: string, compress: boolean): void {
-    const labels = n.replace(/\.$/, '').split('.').filter((l) => l !== '');
-    for (let i = 0; i < labels.length; i++) {
-      const suffix = labels.slice(i).join('.').toLowerCase();
+    const s = n.endsWith('.') ? n.slice(0, -1) : n;
+    const lower = s.toLowerCase();
+    let pos = 0;
+    while (pos < s.length) {
+      let dot = s.indexOf('.', pos);
+      if (dot < 0) dot = s.length;
+      if (dot === pos) {
+        pos++;
+        continue;
+      }
+      const suffix = lower.slice(pos);
       const at = this.#names.get(suffix);
       if (compress && at !== undefined) {
         this.u16(0xc000 | at);
         return;
       }
-      if (this.len < 0x3fff && !this.#names.has(suffix)) this.#names.set(suffix, this.len);
-      const label = Buffer.from(labels[i] as string, 'utf8');
-      this.u8(label.length);
-      this.bytes(label);
+      if (at === undefined && this.len < 0x3fff) this.#names.set(suffix, this.len);
+      const label = s.slice(pos, dot);
+      const size = Buffer.byteLength(label);
+      this.#grow(1 + size);
+      this.buf[this.len++] = size;
+      this.len += this.buf.write(label, this.len);
+      pos = dot + 1;
     }
     this.u8(0);
   }
@@ -82,10 +93,10 @@ function rdata(w: Writer, r: dnsPacket.Answer): void {
   const d = (r as { data?: unknown }).data;
   switch (r.type) {
     case 'A':
-      w.bytes(Buffer.from(ipv4(d as string)));
+      w.bytes(ipv4(d as string));
       break;
     case 'AAAA':
-      w.bytes(Buffer.from(ipv6(d as string)));
+      w.bytes(ipv6(d as string));
       break;
     case 'NS':
     case 'CNAME':
