@@ -247,7 +247,7 @@ export class Agent {
           virtualIp: (peer, name) => traffic.vips.vip(peer, name),
         };
       },
-    }, { udpAnswerLimit: config.dns.udpAnswerLimit, enableTruncate: config.dns.enableTruncate });
+    }, { udpAnswerLimit: config.dns.udpAnswerLimit, enableTruncate: config.dns.enableTruncate, disableCompression: config.dns.disableCompression });
     return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress, dns });
   }
 

@@ -95,6 +95,8 @@ describe('DNS response size', () => {
     assert.equal(all.packet.answers?.length, 40);
     assert.ok(all.bytes <= 4096, `${all.bytes} bytes`);
     assert.equal(truncated(all.packet), false);
+    const plain = ask('api.service.consul', 'SRV', { edns: 4096, disableCompression: true });
+    assert.ok(plain.bytes <= 4096 && (plain.packet.answers?.length ?? 0) < 40, 'uncompressed, fewer fit');
   });
 
   it('answers TCP in full', () => {

@@ -14,6 +14,8 @@ export interface DnsTransportOptions {
   udpAnswerLimit?: number;
   /** `dns_config.enable_truncate`: set TC when a UDP answer was cut. @default false */
   enableTruncate?: boolean;
+  /** `dns_config.disable_compression` @default false */
+  disableCompression?: boolean;
 }
 
 const RCODE: Record<DnsRcode, number> = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
@@ -34,7 +36,7 @@ export class DnsServer {
   constructor(deps: { context: () => VirtualDnsContext; log: Logger }, options: DnsTransportOptions = {}) {
     this.#ctx = deps.context;
     this.#log = deps.log;
-    this.#opts = { udpAnswerLimit: options.udpAnswerLimit ?? 3, enableTruncate: options.enableTruncate ?? false };
+    this.#opts = { udpAnswerLimit: options.udpAnswerLimit ?? 3, enableTruncate: options.enableTruncate ?? false, disableCompression: options.disableCompression ?? false };
   }
 
   /** Builds the response for one query packet (never throws: malformed input gets FORMERR). */
@@ -69,9 +71,10 @@ export class DnsServer {
       additionals.push({ name: '.', type: 'OPT', udpPayloadSize: opt.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: ecs } as dnsPacket.OptAnswer);
     }
     const res: dnsPacket.Packet = { type: 'response', id: query.id, flags: 0, questions: [q], answers, authorities, additionals };
-    const trimmed = trimResponse(res, { transport, udpAnswerLimit: this.#opts.udpAnswerLimit, ...(opt ? { ednsSize: opt.udpPayloadSize } : {}) });
+    const trimmed = trimResponse(res, { transport, udpAnswerLimit: this.#opts.udpAnswerLimit, uncompressed: this.#opts.disableCompression, ...(opt ? { ednsSize: opt.udpPayloadSize } : {}) });
     const tc = trimmed && transport === 'udp' && this.#opts.enableTruncate ? dnsPacket.TRUNCATED_RESPONSE : 0;
     res.flags = dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | tc | rcode;
+    if (this.#opts.disableCompression) return dnsPacket.encode(res);
     try {
       return encodeCompressed(res);
     } catch {

@@ -19,6 +19,8 @@ export interface TrimOptions {
   ednsSize?: number;
   /** `dns_config.udp_answer_limit` (default 3). */
   udpAnswerLimit: number;
+  /** `dns_config.disable_compression`: responses go out uncompressed, so measure them so. */
+  uncompressed?: boolean;
 }
 
 const HEADER_BYTES = 12;
@@ -73,7 +75,7 @@ export function trimResponse(p: dnsPacket.Packet, o: TrimOptions): boolean {
   };
   const maxSize = o.transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(o.ednsSize);
   // As Consul: at 512 bytes sizes are measured uncompressed (safe for any relay), above it as sent.
-  const length = maxSize === DEFAULT_UDP_SIZE ? uncompressedLength : compressedLength;
+  const length = maxSize === DEFAULT_UDP_SIZE || o.uncompressed ? uncompressedLength : compressedLength;
   if (o.transport === 'udp') {
     const maxAnswers = Math.max(1, Math.min(MAX_UDP_ANSWER_LIMIT, o.udpAnswerLimit));
     if (maxSize === DEFAULT_UDP_SIZE && answers.length > maxAnswers) setAnswers(maxAnswers);
