@@ -6,7 +6,7 @@ import dnsPacket from 'dns-packet';
 import type { Logger } from '../../lib/log.js';
 import { answerDns, type DnsRcode, type DnsRecord } from './answer.js';
 import { encodeCompressed } from './encode.js';
-import { trimResponse } from './truncate.js';
+import { measuredEncoding, trimResponse } from './truncate.js';
 import { answerVirtual, type VirtualDnsContext } from './virtual.js';
 
 export interface DnsTransportOptions {
@@ -75,6 +75,8 @@ export class DnsServer {
     const tc = trimmed && transport === 'udp' && this.#opts.enableTruncate ? dnsPacket.TRUNCATED_RESPONSE : 0;
     res.flags = dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | tc | rcode;
     if (this.#opts.disableCompression) return dnsPacket.encode(res);
+    const measured = measuredEncoding(res);
+    if (measured) return measured;
     try {
       return encodeCompressed(res);
     } catch {

@@ -36,13 +36,33 @@ function sizeOf(r: dnsPacket.Answer): number {
   return n;
 }
 
+interface Encoded {
+  buf: Buffer;
+  sections: unknown[];
+}
+const lastEncoding = new WeakMap<dnsPacket.Packet, Encoded>();
+const sectionsOf = (p: dnsPacket.Packet): unknown[] => [p.questions, p.answers, p.authorities, p.additionals];
+
 /** Size on the wire with name compression (what is sent); uncompressed when the encoder cannot. */
 function compressedLength(p: dnsPacket.Packet): number {
   try {
-    return encodeCompressed(p).length;
+    const buf = encodeCompressed(p);
+    lastEncoding.set(p, { buf, sections: sectionsOf(p) });
+    return buf.length;
   } catch {
     return uncompressedLength(p);
   }
+}
+
+/**
+ * The compressed encoding measured last for `p`, with the header flags rewritten, when its sections
+ * have not changed since (saves encoding the same response twice); undefined otherwise.
+ */
+export function measuredEncoding(p: dnsPacket.Packet): Buffer | undefined {
+  const e = lastEncoding.get(p);
+  if (!e || sectionsOf(p).some((s, i) => s !== e.sections[i])) return undefined;
+  e.buf.writeUInt16BE((p.flags ?? 0) & 0xffff, 2);
+  return e.buf;
 }
 
 function uncompressedLength(p: dnsPacket.Packet): number {
