@@ -110,6 +110,9 @@ describe('DNS response size', () => {
   it('answers FORMERR to garbage and keeps the SOA on NXDOMAIN', () => {
     const server = new DnsServer({ context: () => ctx, log: SILENT_LOGGER });
     assert.equal(rcodeOf(dnsPacket.decode(server.respond(Buffer.from([1, 2, 3])))), 'FORMERR');
+    const update = dnsPacket.encode({ type: 'query', id: 4, flags: 5 << 11, questions: [{ type: 'A', name: 'consul' }] });
+    const notimp = dnsPacket.decode(server.respond(update));
+    assert.deepEqual([rcodeOf(notimp), (notimp as { opcode?: string }).opcode], ['NOTIMP', 'UPDATE']);
     const nx = ask('nope.service.consul', 'A').packet;
     assert.equal(rcodeOf(nx), 'NXDOMAIN');
     assert.equal(nx.authorities?.[0]?.type, 'SOA');

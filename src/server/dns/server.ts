@@ -49,6 +49,9 @@ export class DnsServer {
     }
     const q = query.questions?.[0];
     if (!q) return dnsPacket.encode({ type: 'response', id: query.id, flags: FORMERR, questions: [] });
+    // Only standard queries are served (no NOTIFY, UPDATE, …): NOTIMP, with the opcode echoed.
+    const opcode = ((query.flags ?? 0) >> 11) & 0xf;
+    if (opcode !== 0) return dnsPacket.encode({ type: 'response', id: query.id, flags: (opcode << 11) | RCODE.NOTIMP, questions: [q] });
     const opt = (query.additionals ?? []).find((a): a is dnsPacket.OptAnswer => a.type === 'OPT');
     let rcode: number;
     let answers: dnsPacket.Answer[] = [];
