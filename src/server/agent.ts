@@ -266,7 +266,7 @@ export class Agent {
           virtualIp: (peer, name) => traffic.vips.vip(peer, name),
         };
       },
-    }, { udpAnswerLimit: config.dns.udpAnswerLimit, enableTruncate: config.dns.enableTruncate });
+    }, { udpAnswerLimit: config.dns.udpAnswerLimit, enableTruncate: config.dns.enableTruncate, disableCompression: config.dns.disableCompression });
     // Several servers: every projection follows the shared store's watch.
     cluster.follow([
       [[CATALOG_PREFIX], (ev, rev) => catalog.applyReplicated(ev, rev)],

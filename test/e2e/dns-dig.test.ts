@@ -60,6 +60,9 @@ describe('dig against isthmus', { skip: SKIP }, () => {
     assert.ok(r.answer.length > 3 && r.answer.length < 40, `${r.answer.length} answers`);
     assert.equal(r.ednsUdp, 4096);
     assert.ok(r.flags.includes('tc'));
+    const ecs = dig(agent.dnsPort, 'consul.service.consul', 'A', ['+subnet=192.0.2.0/24']);
+    assert.equal(ecs.clientSubnet, '192.0.2.0/24/0', 'the client-subnet option is echoed');
+    assert.equal(ecs.ednsUdp, 1232, "dig's default EDNS size comes back");
   });
 
   it('answers every instance over TCP', () => {

@@ -17,6 +17,8 @@ export interface DigResult {
   additional: DigRecord[];
   /** The UDP size of the OPT record in the response, when one came back. */
   ednsUdp?: number;
+  /** The client-subnet option echoed in the OPT record (dig's `CLIENT-SUBNET:` line). */
+  clientSubnet?: string;
   /** Bytes received (dig's MSG SIZE). */
   size: number;
   raw: string;
@@ -45,6 +47,8 @@ export function parseDig(raw: string): DigResult {
     if (flags) out.flags = (flags[1] as string).trim().split(/\s+/);
     const edns = /^; EDNS: .*udp: (\d+)/.exec(line);
     if (edns) out.ednsUdp = Number(edns[1]);
+    const ecs = /^; CLIENT-SUBNET: (\S+)/.exec(line);
+    if (ecs) out.clientSubnet = ecs[1] as string;
     const size = /MSG SIZE\s+rcvd: (\d+)/.exec(line);
     if (size) out.size = Number(size[1]);
     if (line.startsWith(';; ANSWER SECTION')) section = 'answer';

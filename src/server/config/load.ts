@@ -117,6 +117,7 @@ export function resolveAgentConfig(sources: ConfigSources): AgentConfig {
     dns: {
       udpAnswerLimit: v['dns_config.udp_answer_limit'] as number,
       enableTruncate: v['dns_config.enable_truncate'] as boolean,
+      disableCompression: v['dns_config.disable_compression'] as boolean,
       aRecordLimit: v['dns_config.a_record_limit'] as number,
       onlyPassing: v['dns_config.only_passing'] as boolean,
       nodeTtlMs: v['dns_config.node_ttl'] as number,

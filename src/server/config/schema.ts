@@ -32,6 +32,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'alt_domain', type: 'string', default: '', doc: 'A second DNS domain also served (answers use the domain asked).' },
   { key: 'dns_config.udp_answer_limit', type: 'int', default: 3, doc: 'Most answers in a UDP response without EDNS (at most 8 are ever sent).' },
   { key: 'dns_config.enable_truncate', type: 'bool', default: false, doc: 'Set the TC bit when a UDP answer was cut to fit.' },
+  { key: 'dns_config.disable_compression', type: 'bool', default: false, doc: 'Send DNS names uncompressed.' },
   { key: 'dns_config.a_record_limit', type: 'int', default: 0, doc: 'Most A/AAAA records in a service answer (0 = no limit).' },
   { key: 'dns_config.only_passing', type: 'bool', default: false, doc: 'Leave out instances with warning checks too (critical ones always are).' },
   { key: 'dns_config.node_ttl', type: 'duration', default: 0, doc: 'TTL of node, address, NS and service records.' },
@@ -75,6 +76,7 @@ export interface AgentConfig {
   dns: {
     udpAnswerLimit: number;
     enableTruncate: boolean;
+    disableCompression: boolean;
     aRecordLimit: number;
     onlyPassing: boolean;
     nodeTtlMs: number;

@@ -6,7 +6,7 @@ import { IndexHub } from '../../lib/index-hub.js';
 import { SILENT_LOGGER } from '../../lib/log.js';
 import { MemoryStore } from '../../store/memory/memory-store.js';
 import { CatalogService } from '../catalog/service.js';
-import type { DnsContext } from './answer.js';
+import { answerDns, type DnsContext } from './answer.js';
 import { DnsServer, type DnsTransportOptions } from './server.js';
 
 let ctx: DnsContext;
@@ -36,6 +36,30 @@ function ask(name: string, type: 'A' | 'SRV', opts: DnsTransportOptions & { edns
 const rcodeOf = (p: dnsPacket.Packet): string => (p as { rcode?: string }).rcode ?? '';
 const truncated = (p: dnsPacket.Packet): boolean => ((p.flags ?? 0) & dnsPacket.TRUNCATED_RESPONSE) !== 0;
 
+describe('compressed encoding', () => {
+  it('decodes to the same records as the uncompressed encoding, in fewer bytes', () => {
+    const server = new DnsServer({ context: () => ctx, log: SILENT_LOGGER });
+    for (const [name, type] of [['api.service.consul', 'SRV'], ['consul', 'SOA'], ['nope.service.consul', 'A'], ['1.0.1.10.in-addr.arpa', 'PTR'], ['node-with-a-long-name-00.node.consul', 'ANY']] as const) {
+      const q = dnsPacket.encode({ type: 'query', id: 3, questions: [{ type: type as 'A', name }], additionals: [{ name: '.', type: 'OPT', udpPayloadSize: 65000, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: [{ code: 8, family: 1, sourcePrefixLength: 24, scopePrefixLength: 0, ip: '192.0.2.0' }] } as dnsPacket.OptAnswer] });
+      const wire = server.respond(q, 'tcp');
+      const decoded = dnsPacket.decode(wire);
+      const want = answerDns(name, type, { ...ctx, now: () => 5 });
+      const norm = (rs: { name: string; type: string; ttl?: number; data?: unknown }[] | undefined): string[] =>
+        (rs ?? [])
+          .filter((r) => r.type !== 'OPT')
+          .map((r) => JSON.stringify([r.name, r.type, r.ttl, Array.isArray(r.data) ? r.data.map(String).join('') : r.type === 'SOA' ? { ...(r.data as object), serial: 0 } : r.data]))
+          .sort();
+      assert.deepEqual(norm(decoded.answers as never), norm(want.answers), name);
+      assert.deepEqual(norm(decoded.authorities as never), norm(want.authorities), name);
+      assert.deepEqual(norm(decoded.additionals as never), norm(want.additionals), name);
+      const plain = dnsPacket.encode(decoded);
+      assert.ok(wire.length <= plain.length, `${name}: ${wire.length} > ${plain.length}`);
+      const opt = decoded.additionals?.find((r) => r.type === 'OPT') as dnsPacket.OptAnswer;
+      assert.deepEqual(opt.options.map((o) => [o.code, (o as { ip?: string }).ip, (o as { sourcePrefixLength?: number }).sourcePrefixLength]), [[8, '192.0.2.0', 24]]);
+    }
+  });
+});
+
 describe('DNS response size', () => {
   it('cuts a UDP answer without EDNS to udp_answer_limit (3) within 512 bytes, silently by default', () => {
     const { packet, bytes } = ask('api.service.consul', 'SRV');
@@ -57,7 +81,7 @@ describe('DNS response size', () => {
   });
 
   it('fills an EDNS buffer without exceeding it and echoes OPT with the client size', () => {
-    for (const size of [1232, 4096]) {
+    for (const size of [1232, 2048]) {
       const { packet, bytes } = ask('api.service.consul', 'SRV', { edns: size, enableTruncate: true });
       assert.ok(bytes <= size, `${bytes} > ${size}`);
       const n = packet.answers?.length ?? 0;
@@ -66,14 +90,19 @@ describe('DNS response size', () => {
       const opt = packet.additionals?.find((r) => r.type === 'OPT') as dnsPacket.OptAnswer | undefined;
       assert.equal(opt?.udpPayloadSize, size);
     }
-    const all = ask('api.service.consul', 'A', { edns: 4096 });
-    assert.equal(all.packet.answers?.length, 40, 'A records for 40 instances fit in 4096 bytes');
+    // Compressed (owner names point back), all 40 SRV records with their A and TXT records fit in 4096.
+    const all = ask('api.service.consul', 'SRV', { edns: 4096, enableTruncate: true });
+    assert.equal(all.packet.answers?.length, 40);
+    assert.ok(all.bytes <= 4096, `${all.bytes} bytes`);
+    assert.equal(truncated(all.packet), false);
+    const plain = ask('api.service.consul', 'SRV', { edns: 4096, disableCompression: true });
+    assert.ok(plain.bytes <= 4096 && (plain.packet.answers?.length ?? 0) < 40, 'uncompressed, fewer fit');
   });
 
   it('answers TCP in full', () => {
     const { packet, bytes } = ask('api.service.consul', 'SRV', { transport: 'tcp', enableTruncate: true });
     assert.equal(packet.answers?.length, 40);
-    assert.ok(bytes > 4096);
+    assert.ok(bytes > 512);
     assert.equal(truncated(packet), false);
     assert.equal(packet.additionals?.filter((r) => r.type === 'TXT').length, 40, 'node-meta TXT kept when nothing is cut');
   });
@@ -81,6 +110,9 @@ describe('DNS response size', () => {
   it('answers FORMERR to garbage and keeps the SOA on NXDOMAIN', () => {
     const server = new DnsServer({ context: () => ctx, log: SILENT_LOGGER });
     assert.equal(rcodeOf(dnsPacket.decode(server.respond(Buffer.from([1, 2, 3])))), 'FORMERR');
+    const update = dnsPacket.encode({ type: 'query', id: 4, flags: 5 << 11, questions: [{ type: 'A', name: 'consul' }] });
+    const notimp = dnsPacket.decode(server.respond(update));
+    assert.deepEqual([rcodeOf(notimp), (notimp as { opcode?: string }).opcode], ['NOTIMP', 'UPDATE']);
     const nx = ask('nope.service.consul', 'A').packet;
     assert.equal(rcodeOf(nx), 'NXDOMAIN');
     assert.equal(nx.authorities?.[0]?.type, 'SOA');

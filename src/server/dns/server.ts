@@ -5,18 +5,22 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Logger } from '../../lib/log.js';
 import { answerDns, type DnsRcode, type DnsRecord } from './answer.js';
-import { trimResponse } from './truncate.js';
+import { encodeCompressed } from './encode.js';
+import { measuredEncoding, trimResponse } from './truncate.js';
+import { answerVirtual, type VirtualDnsContext } from './virtual.js';
 
 export interface DnsTransportOptions {
   /** `dns_config.udp_answer_limit` @default 3 */
   udpAnswerLimit?: number;
   /** `dns_config.enable_truncate`: set TC when a UDP answer was cut. @default false */
   enableTruncate?: boolean;
+  /** `dns_config.disable_compression` @default false */
+  disableCompression?: boolean;
 }
 
 const RCODE: Record<DnsRcode, number> = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
 const FORMERR = 1;
-import { answerVirtual, type VirtualDnsContext } from './virtual.js';
+const TCP_IDLE_MS = 8000;
 
 function toPacketAnswer(r: DnsRecord): dnsPacket.Answer {
   return { name: r.name, type: r.type, ttl: r.ttl, class: 'IN', data: r.data } as dnsPacket.Answer;
@@ -32,7 +36,7 @@ export class DnsServer {
   constructor(deps: { context: () => VirtualDnsContext; log: Logger }, options: DnsTransportOptions = {}) {
     this.#ctx = deps.context;
     this.#log = deps.log;
-    this.#opts = { udpAnswerLimit: options.udpAnswerLimit ?? 3, enableTruncate: options.enableTruncate ?? false };
+    this.#opts = { udpAnswerLimit: options.udpAnswerLimit ?? 3, enableTruncate: options.enableTruncate ?? false, disableCompression: options.disableCompression ?? false };
   }
 
   /** Builds the response for one query packet (never throws: malformed input gets FORMERR). */
@@ -45,6 +49,9 @@ export class DnsServer {
     }
     const q = query.questions?.[0];
     if (!q) return dnsPacket.encode({ type: 'response', id: query.id, flags: FORMERR, questions: [] });
+    // Only standard queries are served (no NOTIFY, UPDATE, …): NOTIMP, with the opcode echoed.
+    const opcode = ((query.flags ?? 0) >> 11) & 0xf;
+    if (opcode !== 0) return dnsPacket.encode({ type: 'response', id: query.id, flags: (opcode << 11) | RCODE.NOTIMP, questions: [q] });
     const opt = (query.additionals ?? []).find((a): a is dnsPacket.OptAnswer => a.type === 'OPT');
     let rcode: number;
     let answers: dnsPacket.Answer[] = [];
@@ -67,10 +74,18 @@ export class DnsServer {
       additionals.push({ name: '.', type: 'OPT', udpPayloadSize: opt.udpPayloadSize, extendedRcode: 0, ednsVersion: 0, flags: 0, flag_do: false, options: ecs } as dnsPacket.OptAnswer);
     }
     const res: dnsPacket.Packet = { type: 'response', id: query.id, flags: 0, questions: [q], answers, authorities, additionals };
-    const trimmed = trimResponse(res, { transport, udpAnswerLimit: this.#opts.udpAnswerLimit, ...(opt ? { ednsSize: opt.udpPayloadSize } : {}) });
+    const trimmed = trimResponse(res, { transport, udpAnswerLimit: this.#opts.udpAnswerLimit, uncompressed: this.#opts.disableCompression, ...(opt ? { ednsSize: opt.udpPayloadSize } : {}) });
     const tc = trimmed && transport === 'udp' && this.#opts.enableTruncate ? dnsPacket.TRUNCATED_RESPONSE : 0;
     res.flags = dnsPacket.AUTHORITATIVE_ANSWER | ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) | tc | rcode;
-    return dnsPacket.encode(res);
+    if (this.#opts.disableCompression) return dnsPacket.encode(res);
+    const measured = measuredEncoding(res);
+    if (measured) return measured;
+    try {
+      return encodeCompressed(res);
+    } catch {
+      // A question type the compressing encoder does not know: send it uncompressed.
+      return dnsPacket.encode(res);
+    }
   }
 
   /** Binds UDP and TCP on the same port; with port 0, retries until both get the same free port. */
@@ -109,6 +124,8 @@ export class DnsServer {
         }
       });
       s.on('error', () => s.destroy());
+      // An idle TCP client is dropped, as Consul's DNS server does after a few seconds.
+      s.setTimeout(TCP_IDLE_MS, () => s.destroy());
     });
     await new Promise<void>((resolve, reject) => this.#tcp!.once('error', reject).listen(bound, host, () => resolve()));
     return bound;

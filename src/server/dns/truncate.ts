@@ -3,6 +3,7 @@
 // (AUTHORITY first, then answers, ADDITIONAL rebuilt for the SRV targets left); TCP is capped at
 // 4096 answers (1024 SRV) and 65523 bytes. One answer is always kept.
 import dnsPacket from 'dns-packet';
+import { encodeCompressed } from './encode.js';
 
 export const DEFAULT_UDP_SIZE = 512;
 export const MAX_EDNS_UDP_SIZE = 65467;
@@ -18,6 +19,8 @@ export interface TrimOptions {
   ednsSize?: number;
   /** `dns_config.udp_answer_limit` (default 3). */
   udpAnswerLimit: number;
+  /** `dns_config.disable_compression`: responses go out uncompressed, so measure them so. */
+  uncompressed?: boolean;
 }
 
 const HEADER_BYTES = 12;
@@ -33,7 +36,36 @@ function sizeOf(r: dnsPacket.Answer): number {
   return n;
 }
 
-function length(p: dnsPacket.Packet): number {
+interface Encoded {
+  buf: Buffer;
+  sections: unknown[];
+}
+const lastEncoding = new WeakMap<dnsPacket.Packet, Encoded>();
+const sectionsOf = (p: dnsPacket.Packet): unknown[] => [p.questions, p.answers, p.authorities, p.additionals];
+
+/** Size on the wire with name compression (what is sent); uncompressed when the encoder cannot. */
+function compressedLength(p: dnsPacket.Packet): number {
+  try {
+    const buf = encodeCompressed(p);
+    lastEncoding.set(p, { buf, sections: sectionsOf(p) });
+    return buf.length;
+  } catch {
+    return uncompressedLength(p);
+  }
+}
+
+/**
+ * The compressed encoding measured last for `p`, with the header flags rewritten, when its sections
+ * have not changed since (saves encoding the same response twice); undefined otherwise.
+ */
+export function measuredEncoding(p: dnsPacket.Packet): Buffer | undefined {
+  const e = lastEncoding.get(p);
+  if (!e || sectionsOf(p).some((s, i) => s !== e.sections[i])) return undefined;
+  e.buf.writeUInt16BE((p.flags ?? 0) & 0xffff, 2);
+  return e.buf;
+}
+
+function uncompressedLength(p: dnsPacket.Packet): number {
   let n = dnsPacket.encodingLength({ questions: p.questions ?? [] });
   for (const list of [p.answers, p.authorities, p.additionals]) for (const r of list ?? []) n += sizeOf(r);
   return n;
@@ -62,6 +94,8 @@ export function trimResponse(p: dnsPacket.Packet, o: TrimOptions): boolean {
     cut = true;
   };
   const maxSize = o.transport === 'tcp' ? MAX_TCP_SIZE : udpLimit(o.ednsSize);
+  // As Consul: at 512 bytes sizes are measured uncompressed (safe for any relay), above it as sent.
+  const length = maxSize === DEFAULT_UDP_SIZE || o.uncompressed ? uncompressedLength : compressedLength;
   if (o.transport === 'udp') {
     const maxAnswers = Math.max(1, Math.min(MAX_UDP_ANSWER_LIMIT, o.udpAnswerLimit));
     if (maxSize === DEFAULT_UDP_SIZE && answers.length > maxAnswers) setAnswers(maxAnswers);
