@@ -5,7 +5,7 @@ import { IsthmusError, invalid } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
-import type { Store, TxnOp } from '../../store/store.js';
+import type { Store, TxnOp, WatchEvent } from '../../store/store.js';
 import type { CatalogService } from '../catalog/service.js';
 import { transition } from './state.js';
 import { encodeToken, decodeToken } from './token.js';
@@ -39,6 +39,8 @@ export interface PeeringServiceDeps {
   serverAddresses: () => string[];
   /** Local mesh gateways to dial through first when peering through gateways; empty otherwise. */
   dialVia?: () => string[];
+  /** Several servers: only the leader runs the deferred deletion routine. @default always */
+  isLeader?: () => boolean;
 }
 
 function secretsEqual(a: string | undefined, b: string): boolean {
@@ -91,6 +93,11 @@ export class PeeringService {
     this.#stopped = true;
   }
 
+  /** This server just became leader: resume deferred deletions (spec §3.5). */
+  resumeLeaderWork(): void {
+    this.#kickDeletion();
+  }
+
   /** Called after any change (the dial manager reconciles its streams). */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -121,6 +128,37 @@ export class PeeringService {
 
   trustBundles(): Indexed<TrustBundle>[] {
     return [...this.#bundles.values()];
+  }
+
+  /** Applies records, secrets and bundles committed by any server of a shared store (HA). */
+  applyReplicated(events: WatchEvent[], revision: number): void {
+    const topics = new Set([PEERING_TOPIC]);
+    for (const e of events) {
+      if (e.key.startsWith('peering/peer/')) {
+        const id = e.key.slice('peering/peer/'.length);
+        const old = this.#records.get(id);
+        if (old) topics.add(`peering|${old.value.Name}`);
+        if (e.type === 'put') {
+          const v = JSON.parse(e.entry.value) as PeeringRecord;
+          this.#records.set(id, { value: v, createIndex: e.entry.createRevision, modifyIndex: e.entry.modRevision });
+          topics.add(`peering|${v.Name}`);
+        } else this.#records.delete(id);
+      } else if (e.key.startsWith('peering/secrets/')) {
+        const id = e.key.slice('peering/secrets/'.length);
+        if (e.type === 'put') this.#secrets.set(id, JSON.parse(e.entry.value) as PeeringSecrets);
+        else this.#secrets.delete(id);
+      } else if (e.key.startsWith('peering/bundle/')) {
+        const name = decodeURIComponent(e.key.slice('peering/bundle/'.length));
+        if (e.type === 'put') {
+          const v = JSON.parse(e.entry.value) as TrustBundle;
+          this.#bundles.set(v.PeerName, { value: v, createIndex: e.entry.createRevision, modifyIndex: e.entry.modRevision });
+        } else this.#bundles.delete(name);
+        topics.add('peering|bundles');
+      }
+    }
+    this.#d.hub.bump(topics, revision);
+    for (const l of this.#listeners) l();
+    this.#kickDeletion();
   }
 
   // ---- writes ----
@@ -210,7 +248,12 @@ export class PeeringService {
     });
   }
 
-  /** Dialer: record the peer, exchange the establishment secret, become ESTABLISHING (spec §3.3). */
+  /**
+   * Dialer: exchange the establishment secret, then record the peer as ESTABLISHING (spec §3.3).
+   * A refused establish changes nothing (issue 10): the record and secrets are written only after the
+   * exchange succeeded, in one transaction. Only when dialing through local mesh gateways is a
+   * provisional record written first (the gateways route by it), and it is put back on failure.
+   */
   async establish(req: { PeerName?: string; PeeringToken?: string; Meta?: Record<string, string> }): Promise<void> {
     const name = req.PeerName ?? '';
     validatePeerName(name);
@@ -220,16 +263,16 @@ export class PeeringService {
     if (token.ServerName === own) {
       throw invalid(`cannot create a peering within the same cluster "${own}". Refer to the \`exported-services\` documentation if you want to export between partitions without peering`);
     }
-    const record = await this.#writes.run(async () => {
-      const existing = this.byName(name)?.value;
+    const plan = (existing: PeeringRecord | undefined, id: string): PeeringRecord => {
       if (existing?.State === 'DELETING') throw invalid('cannot write to peering that is marked for deletion');
       if (existing && !isDialer(existing) && existing.State !== 'TERMINATED') {
         throw invalid(`cannot create peering with name: "${name}"; there is an existing peering expecting to be dialed`);
       }
+      if (existing && existing.ID !== id) throw new IsthmusError('ABORTED', `peering "${name}" changed while it was being established; try again`);
       const connected = existing ? this.#d.tracker.isConnected(existing.ID) : false;
-      const next: PeeringRecord = transition(
+      return transition(
         {
-          ID: existing?.ID ?? randomUUID(),
+          ID: id,
           Name: name,
           Partition: '',
           Meta: req.Meta ?? existing?.Meta ?? {},
@@ -243,30 +286,51 @@ export class PeeringService {
         },
         { type: 'dialer-written' },
       );
-      await this.#commit({ record: next });
-      return next;
-    });
-    let streamSecret: string;
+    };
+    const before = this.byName(name)?.value;
+    const id = before?.ID ?? randomUUID();
+    const record = plan(before, id);
     const via = this.#d.dialVia?.() ?? [];
-    // Through gateways, give them a moment to learn the route to the new peer first (§5.3).
-    if (via.length > 0) await new Promise((r) => setTimeout(r, 1000));
+    let provisional: { previous: PeeringRecord | undefined } | undefined;
+    if (via.length > 0) {
+      // Through gateways, they must learn the route to the new peer before the exchange (§3.3 step 4, §5.3).
+      await this.#writes.run(async () => {
+        const previous = this.byName(name)?.value;
+        await this.#commit({ record: plan(previous, id) });
+        provisional = { previous };
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    let streamSecret: string;
     try {
       streamSecret = await this.#d.exchange(
         { addresses: [...via, ...(record.ManualServerAddresses.length ? record.ManualServerAddresses : record.PeerServerAddresses)], caPems: record.PeerCAPems, serverName: record.PeerServerName },
         { PeerID: token.PeerID, EstablishmentSecret: token.EstablishmentSecret },
       );
     } catch (err) {
+      if (provisional) await this.#restore(id, provisional.previous);
       if (IsthmusError.is(err) && err.code === 'PERMISSION_DENIED') {
         throw new IsthmusError('PERMISSION_DENIED', 'rpc error: code = PermissionDenied desc = a new peering token must be generated: invalid peering establishment secret', { cause: err });
       }
       throw err;
     }
     await this.#writes.run(async () => {
-      const cur = this.byId(record.ID)?.value;
-      if (!cur) throw new IsthmusError('ABORTED', `peering "${name}" was deleted while it was being established`);
-      await this.#commit({ record: transition(cur, { type: 'secret-exchanged' }), secrets: [record.ID, { active: streamSecret }] });
+      const cur = this.byName(name)?.value;
+      if (provisional && !cur) throw new IsthmusError('ABORTED', `peering "${name}" was deleted while it was being established`);
+      const next = provisional ? (cur as PeeringRecord) : plan(cur, id);
+      await this.#commit({ record: transition(next, { type: 'secret-exchanged' }), secrets: [id, { active: streamSecret }] });
     });
-    this.#d.log.info('peering established', { peer: name, id: record.ID });
+    this.#d.log.info('peering established', { peer: name, id });
+  }
+
+  /** Puts back what a provisional establish write replaced (or removes the record it created). */
+  #restore(id: string, previous: PeeringRecord | undefined): Promise<void> {
+    return this.#writes.run(async () => {
+      const cur = this.byId(id)?.value;
+      if (!cur || cur.State === 'DELETING') return;
+      if (previous) await this.#commit({ record: previous });
+      else await this.#commit({ deleteRecord: id });
+    });
   }
 
   /** Acceptor: trade a valid establishment secret for a pending stream secret (spec §5.3). */
@@ -356,7 +420,7 @@ export class PeeringService {
 
   /** Runs the deletion routine unless it is already running. */
   #kickDeletion(): void {
-    if (this.#deleting) return;
+    if (this.#deleting || (this.#d.isLeader && !this.#d.isLeader())) return;
     this.#deleting = this.#runDeletion()
       .catch((err: unknown) => this.#d.log.error('peering deletion failed; will retry on the next change', { error: (err as Error).message }))
       .finally(() => {
@@ -368,7 +432,7 @@ export class PeeringService {
     const interval = 1000 / DELETION_WRITES_PER_SECOND;
     const pace = (): Promise<void> => new Promise((r) => setTimeout(r, interval).unref());
     for (;;) {
-      if (this.#stopped) return;
+      if (this.#stopped || (this.#d.isLeader && !this.#d.isLeader())) return;
       const inactive = [...this.#records.values()].map((r) => r.value).find((r) => !isActive(r) && (r.State === 'DELETING' || this.#hasImports(r)));
       if (!inactive) return;
       let remaining = await this.#d.catalog.deleteImportedNodes(inactive.Name, DELETION_NODE_BATCH);
