@@ -45,8 +45,12 @@ async function startController(c: Cluster): Promise<void> {
   c.webhookPort = Number(/Admission webhooks: https:\/\/127\.0\.0\.1:(\d+)/.exec(c.controller.output())?.[1]);
 }
 
+/** Every cluster started, so cleanup reaches even one whose setup failed half way. */
+const started: Cluster[] = [];
+
 async function cluster(name: string, dc: string): Promise<Cluster> {
   const c = { name, dc, httpPort: await freePort(), grpcPort: '0', webhookPort: 0 } as Cluster;
+  started.push(c);
   // The chart's webhook Service (r-isthmus-connect-injector.consul) is this cluster's controller.
   c.api = new ApiServer({ bookmarkIntervalMs: 1000, tls: apiServerTls(), resolveService: (svc, ns) => (svc === 'r-isthmus-connect-injector' && ns === 'consul' ? `127.0.0.1:${c.webhookPort}` : undefined) });
   await c.api.start();
@@ -101,15 +105,15 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
   before(async () => {
     writeFileSync(certFile, rendered().cert);
     writeFileSync(keyFile, rendered().key);
-    [A, B] = await Promise.all([cluster('a', 'east'), cluster('b', 'west')]);
+    A = await cluster('a', 'east');
+    B = await cluster('b', 'west');
   });
   after(async () => {
-    for (const c of [A, B]) {
-      if (!c) continue;
+    for (const c of started) {
       await c.controller?.stop();
       await c.agent?.stop();
-      await c.api.stop();
-      c.k.cleanup();
+      await c.api?.stop();
+      c.k?.cleanup();
     }
     dir.remove();
   });
@@ -134,7 +138,7 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
     assert.match(table.stdout, /^NAME\s+SYNCED\s+LAST SYNCED\s+AGE\neast\s+True\s+\d+s\s+\d+s\n/);
     const events = await A.k(['get', 'events', '--field-selector', 'involvedObject.name=west', '-o', 'jsonpath={range .items[*]}{.type} {.reason}: {.message}{"\\n"}{end}']);
     assert.match(events.stdout, /Normal PeeringTokenGenerated: generated a peering token for peer "west" into secret "peering-token" \(no peering on the server\)/);
-    assert.match(A.controller?.output() ?? '', /peering token generated.*peer=west/);
+    assert.match(A.controller?.output() ?? '', /peering token generated.*peer=west secretName=peering-token key=data/);
     assert.doesNotMatch(A.controller?.output() ?? '', new RegExp(secret.data.data as string), 'the token never reaches the log');
   });
 
@@ -191,7 +195,7 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
     await startController(B);
     await until(async () => (await jsonpath(B, ['peeringdialer', 'east'], '{.status.secret.resourceVersion}')) === rv, 'dialer used the new secret');
     await until(async () => (await peeringState(A, 'west')) === 'ACTIVE' && (await peeringState(B, 'east')) === 'ACTIVE', 'both ACTIVE again');
-    assert.match(B.controller?.output() ?? '', /peering established.*why=token secret changed/);
+    assert.match(B.controller?.output() ?? '', /peering established.*secretName=peering-token why="?token secret changed/);
     // Kill -9 the acceptor's controller and start it again: nothing changed, so nothing is regenerated.
     await A.controller?.proc.kill('SIGKILL');
     await startController(A);
@@ -216,7 +220,7 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
     const d = await A.k(['delete', 'peeringacceptor', 'west', '--wait=false']);
     assert.equal(d.code, 0, d.stderr);
     await until(async () => (await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].reason}')) === 'consulAgentError', 'failure recorded');
-    assert.match(await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].message}'), /cannot reach the server/);
+    assert.match(await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].message}'), /connection refused|cannot reach the server/);
     assert.ok(A.api.get('consul.hashicorp.com', 'peeringacceptors', 'default', 'west')?.metadata.deletionTimestamp, 'held by the finalizer');
     assert.ok(A.api.get('', 'secrets', 'default', 'peering-token'), 'the Secret stays until the peering is deleted');
     const warn = await jsonpath(A, ['events', '--field-selector', 'involvedObject.name=west,type=Warning'], '{.items[0].reason}');
@@ -225,6 +229,18 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
     await until(async () => A.api.get('consul.hashicorp.com', 'peeringacceptors', 'default', 'west') === undefined, 'acceptor released', 40_000);
     assert.equal(A.api.get('', 'secrets', 'default', 'peering-token'), undefined, 'token Secret cleaned');
     await until(async () => (await peeringState(A, 'west')) === undefined, 'peering gone in A');
+  });
+
+  it('Mesh and ProxyDefaults CRs become the mesh and proxy-defaults entries', async () => {
+    await apply(A, 'apiVersion: consul.hashicorp.com/v1alpha1\nkind: Mesh\nmetadata:\n  name: mesh\nspec:\n  peering:\n    peerThroughMeshGateways: true\n');
+    await apply(A, 'apiVersion: consul.hashicorp.com/v1alpha1\nkind: ProxyDefaults\nmetadata:\n  name: global\nspec:\n  meshGateway:\n    mode: local\n');
+    await until(async () => (await http(A, 'GET', '/v1/config/mesh/mesh')).status === 200 && (await http(A, 'GET', '/v1/config/proxy-defaults/global')).status === 200, 'entries written');
+    assert.deepEqual((await http(A, 'GET', '/v1/config/mesh/mesh')).json().Peering, { PeerThroughMeshGateways: true });
+    assert.deepEqual((await http(A, 'GET', '/v1/config/proxy-defaults/global')).json().MeshGateway, { Mode: 'local' });
+    const second = await A.k(['apply', '-n', 'kube-system', '-f', '-'], 'apiVersion: consul.hashicorp.com/v1alpha1\nkind: Mesh\nmetadata:\n  name: mesh\nspec: {}\n');
+    assert.match(second.stderr, /mesh resource already defined - only one mesh entry is supported/);
+    for (const [kind, name] of [['mesh', 'mesh'], ['proxydefaults', 'global']] as const) assert.equal((await A.k(['delete', kind, name, '--timeout=30s'])).code, 0);
+    assert.equal((await http(A, 'GET', '/v1/config/mesh/mesh')).status, 404);
   });
 
   it('deleting config CRs deletes their entries', async () => {

@@ -170,6 +170,7 @@ describe('helm chart', () => {
     [['meshGateway.enabled=true', 'meshGateway.wanAddress.source=Static'], 'if meshGateway.wanAddress.source=Static then meshGateway.wanAddress.static cannot be empty'],
     [['meshGateway.enabled=true', 'meshGateway.service.type=NodePort'], 'if meshGateway.wanAddress.source=Service and meshGateway.service.type=NodePort, meshGateway.service.nodePort must be set'],
     [['global.adminPartitions.enabled=true', 'global.enableConsulNamespaces=true', 'global.adminPartitions.name=other'], 'global.adminPartitions.name has to be "default" in the server cluster'],
+    [['connectInject.replicas=2'], 'connectInject.replicas must be 1: the isthmus controller has no leader election yet'],
   ];
   FAILS.forEach(([sets, message], i) => {
     it(`refuses ${sets.join(',')}: "${message}"`, () => {
