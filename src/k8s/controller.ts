@@ -278,7 +278,7 @@ export class Controller {
           break;
         }
         case 'generateToken':
-          token = (await consul(() => this.#o.server.peeringGenerateToken({ PeerName: name }))).PeeringToken;
+          token = (await consul(() => this.#o.server.peeringGenerateToken({ PeerName: name, ...(a.serverExternalAddresses ? { ServerExternalAddresses: a.serverExternalAddresses } : {}) }))).PeeringToken;
           break;
         case 'writeSecret':
           await k8s(`writing secret ${JSON.stringify(a.name)}`, () =>

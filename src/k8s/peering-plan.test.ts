@@ -54,6 +54,15 @@ describe('PeeringAcceptor plan', () => {
     assert.deepEqual(kinds(changed.actions), ['fail:internalError:PeeringAcceptor backend cannot be changed']);
   });
 
+  it('passes the server-external-addresses annotation to token generation (consul-k8s#2111); refuses a malformed one', () => {
+    const ann = (v: string): PeeringCR => cr({ annotations: { 'consul.hashicorp.com/peering-server-external-addresses': v } });
+    const p = planAcceptor(ann('lb.example.com:8502, 10.0.0.9:443'), { specSecret: undefined, peering: { exists: false } });
+    assert.deepEqual(p.actions[0], { do: 'generateToken', serverExternalAddresses: ['lb.example.com:8502', '10.0.0.9:443'] });
+    assert.deepEqual(kinds(planAcceptor(ann('lb.example.com'), { specSecret: undefined, peering: { exists: false } }).actions), [
+      'fail:internalError:annotation consul.hashicorp.com/peering-server-external-addresses: "lb.example.com" is not host:port',
+    ]);
+  });
+
   it('on deletion deletes the peering, then its Secret, then releases the finalizer (in that order)', () => {
     const p = planAcceptor(cr({ deletionTimestamp: '2026-01-01T00:00:00Z' }, synced), { specSecret: undefined, peering: { exists: false } });
     assert.deepEqual(kinds(p.actions), ['deletePeering', 'deleteSecret:peering-token', 'removeFinalizer']);

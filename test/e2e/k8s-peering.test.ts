@@ -119,12 +119,15 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
   });
 
   it('PeeringAcceptor in A → Secret copied → PeeringDialer in B → both peerings ACTIVE', async () => {
-    await apply(A, peerCr('PeeringAcceptor', 'west'));
+    // The addresses placed in the token can be set from the acceptor (consul-k8s#2111): here A's real gRPC address.
+    const grpcA = `127.0.0.1:${A.grpcPort}`;
+    await apply(A, peerCr('PeeringAcceptor', 'west', `  annotations:\n    consul.hashicorp.com/peering-server-external-addresses: "${grpcA}"\n`));
     await until(async () => (await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].status}')) === 'True', 'acceptor synced');
     const secret = yaml.load((await A.k(['get', 'secret', 'peering-token', '-o', 'yaml'])).stdout) as { metadata: { labels: Obj }; data: Record<string, string> };
     assert.equal(secret.metadata.labels['consul.hashicorp.com/peering-token'], 'true');
     const token = JSON.parse(Buffer.from(Buffer.from(secret.data.data as string, 'base64').toString('utf8'), 'base64').toString('utf8')) as Obj;
     assert.equal((token.Remote as Obj).Datacenter, 'east', 'the Secret holds a real token from server A');
+    assert.deepEqual(token.ManualServerAddresses, [grpcA]);
     assert.equal(await jsonpath(A, ['peeringacceptor', 'west'], '{.status.secret.name}/{.status.secret.key}/{.status.secret.backend}'), 'peering-token/data/kubernetes');
     assert.equal(await jsonpath(A, ['peeringacceptor', 'west'], '{.metadata.finalizers[0]}'), 'finalizers.consul.hashicorp.com');
 

@@ -64,9 +64,12 @@ describe('helm chart', () => {
   });
 
   for (const [name, sets] of COMBOS) {
-    it(`lints, renders and validates every object: ${name}`, async () => {
-      const lint = helm(['lint', CHART, '--strict', ...sets.flatMap((s) => ['--set', s])]);
-      assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+    it(`renders and validates every object (and lints): ${name}`, async () => {
+      // helm lint --strict on the combinations that switch whole templates on or off (each call costs seconds).
+      if (['defaults', 'peering + ACLs', 'mesh gateway NodePort', 'no controller'].includes(name)) {
+        const lint = helm(['lint', CHART, '--strict', ...sets.flatMap((s) => ['--set', s])]);
+        assert.equal(lint.code, 0, lint.stdout + lint.stderr);
+      }
       const objs = template(sets);
       assert.ok(objs.length > 0);
       for (const o of objs) await validateK8s(o);
