@@ -10,7 +10,7 @@ import yaml from 'js-yaml';
 import { ApiServer } from '../k8s/apiserver/server.js';
 import { apiServerTls, rendered } from '../k8s/fixtures.js';
 import { kubectlFor, type Kubectl } from '../k8s/kubectl.js';
-import { startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { runCli, startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { freePort, startCli, type CliProcess } from '../support/processes.js';
 
 type Obj = Record<string, unknown>;
@@ -252,5 +252,16 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
       assert.equal(r.code, 0, r.stderr);
       assert.equal((await http(A, 'GET', `/v1/config/${entry}`)).status, 404);
     }
+  });
+
+  it('the controller says what is missing instead of starting half-configured', () => {
+    const none = runCli(['k8s', 'controller'], { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no --kubeconfig or \$KUBECONFIG, and not running in a cluster: KUBERNETES_SERVICE_HOST is not set/);
+    const missing = runCli(['k8s', 'controller', '--kubeconfig', join(dir.path, 'nope')]);
+    assert.match(missing.stderr, /cannot load kubeconfig ".*nope": ENOENT/);
+    const bad = runCli(['k8s', 'controller', '--enable-peering=maybe']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--enable-peering must be true or false/);
   });
 });

@@ -5,7 +5,6 @@ import { createLogger, LOG_LEVELS, type LogLevel } from '../../../lib/log.js';
 import { Controller } from '../../../k8s/controller.js';
 import { kubeApi, loadKubeConfig } from '../../../k8s/kube.js';
 import { WebhookServer } from '../../../k8s/webhook.js';
-import { IsthmusClient } from '../../../sdk/client.js';
 import { UsageError, type Command } from '../../command.js';
 import { untilSignal } from '../connect/run-until-signal.js';
 
@@ -39,12 +38,17 @@ export const k8sControllerCommand: Command = {
     const wh = webhookAddr ? /^(.*):(\d+)$/.exec(webhookAddr) : null;
     if (webhookAddr && !wh) throw new UsageError('--webhook-addr must be HOST:PORT');
 
-    let address = str(flags['http-addr']) ?? ctx.env.CONSUL_HTTP_ADDR ?? ctx.env.ISTHMUS_HTTP_ADDR ?? 'http://127.0.0.1:8500';
-    if (!/^https?:\/\//.test(address)) address = `http://${address}`;
-    const token = str(flags.token) ?? ctx.env.CONSUL_HTTP_TOKEN ?? ctx.env.ISTHMUS_HTTP_TOKEN;
-    const server = new IsthmusClient({ address, ...(token ? { token } : {}) });
+    // --http-addr / CONSUL_HTTP_ADDR, --token / CONSUL_HTTP_TOKEN and the TLS flags, as every command reads them.
+    const server = ctx.client();
+    const address = server.address;
     const log = createLogger({ level }).child({ component: 'k8s-controller' });
-    const kube = kubeApi(loadKubeConfig(str(flags.kubeconfig) ?? ctx.env.KUBECONFIG));
+    const kubeconfig = str(flags.kubeconfig) ?? str(ctx.env.KUBECONFIG);
+    let kube;
+    try {
+      kube = kubeApi(loadKubeConfig(kubeconfig, str(ctx.env.KUBERNETES_SERVICE_HOST)));
+    } catch (err) {
+      throw new Error(kubeconfig ? `cannot load kubeconfig ${JSON.stringify(kubeconfig)}: ${(err as Error).message}` : `no --kubeconfig or $KUBECONFIG, and not running in a cluster: ${(err as Error).message}`);
+    }
 
     // The server may start after the controller (as pods do): wait for it, saying so.
     let datacenter = '';
