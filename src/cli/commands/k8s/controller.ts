@@ -2,9 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { parseGoDuration } from '../../../lib/duration.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../../lib/log.js';
-import { Controller } from '../../../k8s/controller.js';
-import { kubeApi, loadKubeConfig } from '../../../k8s/kube.js';
-import { WebhookServer } from '../../../k8s/webhook.js';
 import { UsageError, type Command } from '../../command.js';
 import { untilSignal } from '../connect/run-until-signal.js';
 
@@ -42,6 +39,10 @@ export const k8sControllerCommand: Command = {
     const server = ctx.client();
     const address = server.address;
     const log = createLogger({ level }).child({ component: 'k8s-controller' });
+    // Loaded here, not at the top: @kubernetes/client-node is heavy, and every other CLI command would pay for it.
+    const { kubeApi, loadKubeConfig } = await import('../../../k8s/kube.js');
+    const { Controller } = await import('../../../k8s/controller.js');
+    const { WebhookServer } = await import('../../../k8s/webhook.js');
     const kubeconfig = str(flags.kubeconfig) ?? str(ctx.env.KUBECONFIG);
     let kube;
     try {
@@ -61,7 +62,7 @@ export const k8sControllerCommand: Command = {
       }
     }
     const controller = new Controller({ kube, server, log, datacenter, enablePeering: peeringFlag === 'true', resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}) });
-    let webhook: WebhookServer | undefined;
+    let webhook: InstanceType<typeof WebhookServer> | undefined;
     if (wh) {
       webhook = new WebhookServer({ kube, log, cert: readFileSync(certFile as string, 'utf8'), key: readFileSync(keyFile as string, 'utf8'), host: wh[1] as string, port: Number(wh[2]), enablePeering: peeringFlag === 'true' });
       const bound = await webhook.start();
