@@ -272,24 +272,24 @@ export class Controller {
         case 'deleteSecret': {
           const existed = await k8s(`deleting secret ${JSON.stringify(a.name)}`, () => this.#o.kube.deleteSecret(namespace, a.name));
           if (existed) {
-            log.info('token secret deleted', { secret: a.name });
+            log.info('token secret deleted', { secretName: a.name });
             await this.#event(kind, cr as unknown as Obj, 'Normal', 'SecretDeleted', `deleted peering token secret ${JSON.stringify(a.name)}`);
           }
           break;
         }
         case 'generateToken':
-          token = (await consul(() => this.#o.server.peeringGenerateToken({ PeerName: name }))).PeeringToken;
+          token = (await consul(() => this.#o.server.peeringGenerateToken({ PeerName: name, ...(a.serverExternalAddresses ? { ServerExternalAddresses: a.serverExternalAddresses } : {}) }))).PeeringToken;
           break;
         case 'writeSecret':
           await k8s(`writing secret ${JSON.stringify(a.name)}`, () =>
             this.#o.kube.putSecret({ name: a.name, namespace, labels: { [PEERING_TOKEN_LABEL]: 'true' }, data: { [a.key]: Buffer.from(token).toString('base64') } }),
           );
-          log.info('peering token generated', { peer: name, secret: a.name, key: a.key, why: plan.why });
+          log.info('peering token generated', { peer: name, secretName: a.name, key: a.key, why: plan.why });
           await this.#event(kind, cr as unknown as Obj, 'Normal', 'PeeringTokenGenerated', `generated a peering token for peer ${JSON.stringify(name)} into secret ${JSON.stringify(a.name)} (${plan.why})`);
           break;
         case 'establish':
           await consul(() => this.#o.server.peeringEstablish({ PeerName: name, PeeringToken: a.token }));
-          log.info('peering established', { peer: name, secret: secretName, why: plan.why });
+          log.info('peering established', { peer: name, secretName, why: plan.why });
           await this.#event(kind, cr as unknown as Obj, 'Normal', 'PeeringEstablished', `established peering ${JSON.stringify(name)} with the token in secret ${JSON.stringify(secretName)} (${plan.why})`);
           break;
         case 'updateStatus': {

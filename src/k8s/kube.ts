@@ -58,10 +58,11 @@ export interface KubeApi {
   collectionPath(group: string, version: string, plural: string, namespace: string | undefined): string;
 }
 
-/** $KUBECONFIG-style file when given, else the in-cluster service account. */
-export function loadKubeConfig(file: string | undefined): KubeConfig {
+/** $KUBECONFIG-style file when given, else the in-cluster service account (`serviceHost`: $KUBERNETES_SERVICE_HOST). */
+export function loadKubeConfig(file: string | undefined, serviceHost: string | undefined): KubeConfig {
   const kc = new KubeConfig();
   if (file) kc.loadFromFile(file);
+  else if (!serviceHost) throw new Error('KUBERNETES_SERVICE_HOST is not set');
   else kc.loadFromCluster();
   return kc;
 }

@@ -1,14 +1,14 @@
 // What the PeeringAcceptor and PeeringDialer controllers do, as pure functions of what they observed:
 // plan(desired CR, observed Secret + peering) → ordered actions. The executor (controller.ts) runs them in
 // order and stops at the first failure, which becomes a Synced=False condition and a retry.
-import { FINALIZER, PEERING_VERSION_ANNOTATION, REASON, type PeeringCR, type PeeringObserved, type SecretObj, type SecretRef } from './types.js';
+import { FINALIZER, PEERING_VERSION_ANNOTATION, REASON, SERVER_ADDRESSES_ANNOTATION, type PeeringCR, type PeeringObserved, type SecretObj, type SecretRef } from './types.js';
 
 export type PeeringAction =
   | { do: 'addFinalizer' }
   | { do: 'removeFinalizer' }
   | { do: 'deletePeering' }
   | { do: 'deleteSecret'; name: string }
-  | { do: 'generateToken' }
+  | { do: 'generateToken'; serverExternalAddresses?: string[] }
   | { do: 'writeSecret'; name: string; key: string }
   | { do: 'establish'; token: string }
   | { do: 'updateStatus'; secret: SecretRef; latestPeeringVersion?: number }
@@ -26,6 +26,16 @@ export function peeringVersion(cr: PeeringCR): { value?: number; error?: string 
   if (raw === undefined) return {};
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(Number(raw))) return { error: `strconv.ParseUint: parsing ${JSON.stringify(raw)}: invalid syntax` };
   return { value: Number(raw) };
+}
+
+/** The server-external-addresses annotation, split and trimmed; an error text when an entry is not host:port. */
+export function serverAddresses(cr: PeeringCR): { value?: string[]; error?: string } {
+  const raw = cr.metadata.annotations?.[SERVER_ADDRESSES_ANNOTATION];
+  if (raw === undefined || raw.trim() === '') return {};
+  const value = raw.split(',').map((a) => a.trim()).filter(Boolean);
+  const bad = value.find((a) => !/^[^\s:]+:\d{1,5}$/.test(a) && !/^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(a));
+  if (bad) return { error: `annotation ${SERVER_ADDRESSES_ANNOTATION}: ${JSON.stringify(bad)} is not host:port` };
+  return { value };
 }
 
 const versionRaised = (v: number | undefined, latest: number | undefined): boolean => v !== undefined && (latest === undefined || v > latest);
@@ -67,10 +77,12 @@ export function planAcceptor(cr: PeeringCR, seen: AcceptorObserved): Plan {
   if (status?.name && status.backend && status.backend !== spec.backend) {
     return { actions: [...pre, { do: 'fail', reason: REASON.internalError, message: 'PeeringAcceptor backend cannot be changed' }], why: 'backend changed' };
   }
+  const addresses = serverAddresses(cr);
+  if (addresses.error) return { actions: [...pre, { do: 'fail', reason: REASON.internalError, message: addresses.error }], why: 'bad server addresses annotation' };
   const latest = cr.status?.latestPeeringVersion;
   const newStatus: PeeringAction = { do: 'updateStatus', secret: { name: spec.name, key, backend: spec.backend }, ...(versionRaised(version.value, latest) ? { latestPeeringVersion: version.value } : {}) };
   const regenerate = (why: string, extra: PeeringAction[] = []): Plan => ({
-    actions: [...pre, ...extra, { do: 'generateToken' }, { do: 'writeSecret', name: spec.name, key }, newStatus],
+    actions: [...pre, ...extra, { do: 'generateToken', ...(addresses.value ? { serverExternalAddresses: addresses.value } : {}) }, { do: 'writeSecret', name: spec.name, key }, newStatus],
     why,
   });
   const oldSecret: PeeringAction[] = status?.name && status.name !== spec.name ? [{ do: 'deleteSecret', name: status.name }] : [];

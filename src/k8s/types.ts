@@ -5,6 +5,11 @@ export const VERSION = 'v1alpha1';
 export const FINALIZER = 'finalizers.consul.hashicorp.com';
 export const PEERING_VERSION_ANNOTATION = 'consul.hashicorp.com/peering-version';
 export const PEERING_TOKEN_LABEL = 'consul.hashicorp.com/peering-token';
+/**
+ * Our addition (field report: consul-k8s#2111, the acceptor could not set the addresses placed in the token):
+ * comma-separated host:port list sent as ServerExternalAddresses when the acceptor generates a token.
+ */
+export const SERVER_ADDRESSES_ANNOTATION = 'consul.hashicorp.com/peering-server-external-addresses';
 export const MIGRATE_ENTRY_ANNOTATION = 'consul.hashicorp.com/migrate-entry';
 export const SOURCE_DATACENTER_META = 'consul.hashicorp.com/source-datacenter';
 export const EXTERNAL_SOURCE_META = 'external-source';

@@ -10,7 +10,7 @@ import yaml from 'js-yaml';
 import { ApiServer } from '../k8s/apiserver/server.js';
 import { apiServerTls, rendered } from '../k8s/fixtures.js';
 import { kubectlFor, type Kubectl } from '../k8s/kubectl.js';
-import { startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { runCli, startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { freePort, startCli, type CliProcess } from '../support/processes.js';
 
 type Obj = Record<string, unknown>;
@@ -45,8 +45,12 @@ async function startController(c: Cluster): Promise<void> {
   c.webhookPort = Number(/Admission webhooks: https:\/\/127\.0\.0\.1:(\d+)/.exec(c.controller.output())?.[1]);
 }
 
+/** Every cluster started, so cleanup reaches even one whose setup failed half way. */
+const started: Cluster[] = [];
+
 async function cluster(name: string, dc: string): Promise<Cluster> {
   const c = { name, dc, httpPort: await freePort(), grpcPort: '0', webhookPort: 0 } as Cluster;
+  started.push(c);
   // The chart's webhook Service (r-isthmus-connect-injector.consul) is this cluster's controller.
   c.api = new ApiServer({ bookmarkIntervalMs: 1000, tls: apiServerTls(), resolveService: (svc, ns) => (svc === 'r-isthmus-connect-injector' && ns === 'consul' ? `127.0.0.1:${c.webhookPort}` : undefined) });
   await c.api.start();
@@ -101,26 +105,29 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
   before(async () => {
     writeFileSync(certFile, rendered().cert);
     writeFileSync(keyFile, rendered().key);
-    [A, B] = await Promise.all([cluster('a', 'east'), cluster('b', 'west')]);
+    A = await cluster('a', 'east');
+    B = await cluster('b', 'west');
   });
   after(async () => {
-    for (const c of [A, B]) {
-      if (!c) continue;
+    for (const c of started) {
       await c.controller?.stop();
       await c.agent?.stop();
-      await c.api.stop();
-      c.k.cleanup();
+      await c.api?.stop();
+      c.k?.cleanup();
     }
     dir.remove();
   });
 
   it('PeeringAcceptor in A → Secret copied → PeeringDialer in B → both peerings ACTIVE', async () => {
-    await apply(A, peerCr('PeeringAcceptor', 'west'));
+    // The addresses placed in the token can be set from the acceptor (consul-k8s#2111): here A's real gRPC address.
+    const grpcA = `127.0.0.1:${A.grpcPort}`;
+    await apply(A, peerCr('PeeringAcceptor', 'west', `  annotations:\n    consul.hashicorp.com/peering-server-external-addresses: "${grpcA}"\n`));
     await until(async () => (await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].status}')) === 'True', 'acceptor synced');
     const secret = yaml.load((await A.k(['get', 'secret', 'peering-token', '-o', 'yaml'])).stdout) as { metadata: { labels: Obj }; data: Record<string, string> };
     assert.equal(secret.metadata.labels['consul.hashicorp.com/peering-token'], 'true');
     const token = JSON.parse(Buffer.from(Buffer.from(secret.data.data as string, 'base64').toString('utf8'), 'base64').toString('utf8')) as Obj;
     assert.equal((token.Remote as Obj).Datacenter, 'east', 'the Secret holds a real token from server A');
+    assert.deepEqual(token.ManualServerAddresses, [grpcA]);
     assert.equal(await jsonpath(A, ['peeringacceptor', 'west'], '{.status.secret.name}/{.status.secret.key}/{.status.secret.backend}'), 'peering-token/data/kubernetes');
     assert.equal(await jsonpath(A, ['peeringacceptor', 'west'], '{.metadata.finalizers[0]}'), 'finalizers.consul.hashicorp.com');
 
@@ -134,7 +141,7 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
     assert.match(table.stdout, /^NAME\s+SYNCED\s+LAST SYNCED\s+AGE\neast\s+True\s+\d+s\s+\d+s\n/);
     const events = await A.k(['get', 'events', '--field-selector', 'involvedObject.name=west', '-o', 'jsonpath={range .items[*]}{.type} {.reason}: {.message}{"\\n"}{end}']);
     assert.match(events.stdout, /Normal PeeringTokenGenerated: generated a peering token for peer "west" into secret "peering-token" \(no peering on the server\)/);
-    assert.match(A.controller?.output() ?? '', /peering token generated.*peer=west/);
+    assert.match(A.controller?.output() ?? '', /peering token generated.*peer=west secretName=peering-token key=data/);
     assert.doesNotMatch(A.controller?.output() ?? '', new RegExp(secret.data.data as string), 'the token never reaches the log');
   });
 
@@ -191,7 +198,7 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
     await startController(B);
     await until(async () => (await jsonpath(B, ['peeringdialer', 'east'], '{.status.secret.resourceVersion}')) === rv, 'dialer used the new secret');
     await until(async () => (await peeringState(A, 'west')) === 'ACTIVE' && (await peeringState(B, 'east')) === 'ACTIVE', 'both ACTIVE again');
-    assert.match(B.controller?.output() ?? '', /peering established.*why=token secret changed/);
+    assert.match(B.controller?.output() ?? '', /peering established.*secretName=peering-token why="?token secret changed/);
     // Kill -9 the acceptor's controller and start it again: nothing changed, so nothing is regenerated.
     await A.controller?.proc.kill('SIGKILL');
     await startController(A);
@@ -216,7 +223,7 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
     const d = await A.k(['delete', 'peeringacceptor', 'west', '--wait=false']);
     assert.equal(d.code, 0, d.stderr);
     await until(async () => (await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].reason}')) === 'consulAgentError', 'failure recorded');
-    assert.match(await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].message}'), /connect: connection refused/);
+    assert.match(await jsonpath(A, ['peeringacceptor', 'west'], '{.status.conditions[0].message}'), /connection refused|cannot reach the server/);
     assert.ok(A.api.get('consul.hashicorp.com', 'peeringacceptors', 'default', 'west')?.metadata.deletionTimestamp, 'held by the finalizer');
     assert.ok(A.api.get('', 'secrets', 'default', 'peering-token'), 'the Secret stays until the peering is deleted');
     const warn = await jsonpath(A, ['events', '--field-selector', 'involvedObject.name=west,type=Warning'], '{.items[0].reason}');
@@ -227,11 +234,34 @@ describe('Kubernetes controller end to end (two simulated clusters)', { timeout:
     await until(async () => (await peeringState(A, 'west')) === undefined, 'peering gone in A');
   });
 
+  it('Mesh and ProxyDefaults CRs become the mesh and proxy-defaults entries', async () => {
+    await apply(A, 'apiVersion: consul.hashicorp.com/v1alpha1\nkind: Mesh\nmetadata:\n  name: mesh\nspec:\n  peering:\n    peerThroughMeshGateways: true\n');
+    await apply(A, 'apiVersion: consul.hashicorp.com/v1alpha1\nkind: ProxyDefaults\nmetadata:\n  name: global\nspec:\n  meshGateway:\n    mode: local\n');
+    await until(async () => (await http(A, 'GET', '/v1/config/mesh/mesh')).status === 200 && (await http(A, 'GET', '/v1/config/proxy-defaults/global')).status === 200, 'entries written');
+    assert.deepEqual((await http(A, 'GET', '/v1/config/mesh/mesh')).json().Peering, { PeerThroughMeshGateways: true });
+    assert.deepEqual((await http(A, 'GET', '/v1/config/proxy-defaults/global')).json().MeshGateway, { Mode: 'local' });
+    const second = await A.k(['apply', '-n', 'kube-system', '-f', '-'], 'apiVersion: consul.hashicorp.com/v1alpha1\nkind: Mesh\nmetadata:\n  name: mesh\nspec: {}\n');
+    assert.match(second.stderr, /mesh resource already defined - only one mesh entry is supported/);
+    for (const [kind, name] of [['mesh', 'mesh'], ['proxydefaults', 'global']] as const) assert.equal((await A.k(['delete', kind, name, '--timeout=30s'])).code, 0);
+    assert.equal((await http(A, 'GET', '/v1/config/mesh/mesh')).status, 404);
+  });
+
   it('deleting config CRs deletes their entries', async () => {
     for (const [kind, name, entry] of [['exportedservices', 'default', 'exported-services/default'], ['serviceintentions', 'backend', 'service-intentions/backend']] as const) {
       const r = await A.k(['delete', kind, name, '--timeout=30s']);
       assert.equal(r.code, 0, r.stderr);
       assert.equal((await http(A, 'GET', `/v1/config/${entry}`)).status, 404);
     }
+  });
+
+  it('the controller says what is missing instead of starting half-configured', () => {
+    const none = runCli(['k8s', 'controller'], { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' });
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /no --kubeconfig or \$KUBECONFIG, and not running in a cluster: KUBERNETES_SERVICE_HOST is not set/);
+    const missing = runCli(['k8s', 'controller', '--kubeconfig', join(dir.path, 'nope')]);
+    assert.match(missing.stderr, /cannot load kubeconfig ".*nope": ENOENT/);
+    const bad = runCli(['k8s', 'controller', '--enable-peering=maybe']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--enable-peering must be true or false/);
   });
 });

@@ -2,8 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { parseGoDuration } from '../../../lib/duration.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../../lib/log.js';
-import type { WebhookServer } from '../../../k8s/webhook.js';
-import { IsthmusClient } from '../../../sdk/client.js';
 import { UsageError, type Command } from '../../command.js';
 import { untilSignal } from '../connect/run-until-signal.js';
 
@@ -37,14 +35,21 @@ export const k8sControllerCommand: Command = {
     const wh = webhookAddr ? /^(.*):(\d+)$/.exec(webhookAddr) : null;
     if (webhookAddr && !wh) throw new UsageError('--webhook-addr must be HOST:PORT');
 
-    let address = str(flags['http-addr']) ?? ctx.env.CONSUL_HTTP_ADDR ?? ctx.env.ISTHMUS_HTTP_ADDR ?? 'http://127.0.0.1:8500';
-    if (!/^https?:\/\//.test(address)) address = `http://${address}`;
-    const token = str(flags.token) ?? ctx.env.CONSUL_HTTP_TOKEN ?? ctx.env.ISTHMUS_HTTP_TOKEN;
-    const server = new IsthmusClient({ address, ...(token ? { token } : {}) });
+    // --http-addr / CONSUL_HTTP_ADDR, --token / CONSUL_HTTP_TOKEN and the TLS flags, as every command reads them.
+    const server = ctx.client();
+    const address = server.address;
     const log = createLogger({ level }).child({ component: 'k8s-controller' });
-    // Loaded on demand: the Kubernetes client takes seconds to import, and no other command needs it.
-    const [{ Controller }, { kubeApi, loadKubeConfig }, { WebhookServer }] = await Promise.all([import('../../../k8s/controller.js'), import('../../../k8s/kube.js'), import('../../../k8s/webhook.js')]);
-    const kube = kubeApi(loadKubeConfig(str(flags.kubeconfig) ?? ctx.env.KUBECONFIG));
+    // Loaded here, not at the top: @kubernetes/client-node is heavy, and every other CLI command would pay for it.
+    const { kubeApi, loadKubeConfig } = await import('../../../k8s/kube.js');
+    const { Controller } = await import('../../../k8s/controller.js');
+    const { WebhookServer } = await import('../../../k8s/webhook.js');
+    const kubeconfig = str(flags.kubeconfig) ?? str(ctx.env.KUBECONFIG);
+    let kube;
+    try {
+      kube = kubeApi(loadKubeConfig(kubeconfig, str(ctx.env.KUBERNETES_SERVICE_HOST)));
+    } catch (err) {
+      throw new Error(kubeconfig ? `cannot load kubeconfig ${JSON.stringify(kubeconfig)}: ${(err as Error).message}` : `no --kubeconfig or $KUBECONFIG, and not running in a cluster: ${(err as Error).message}`);
+    }
 
     // The server may start after the controller (as pods do): wait for it, saying so.
     let datacenter = '';
@@ -57,7 +62,7 @@ export const k8sControllerCommand: Command = {
       }
     }
     const controller = new Controller({ kube, server, log, datacenter, enablePeering: peeringFlag === 'true', resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}) });
-    let webhook: WebhookServer | undefined;
+    let webhook: InstanceType<typeof WebhookServer> | undefined;
     if (wh) {
       webhook = new WebhookServer({ kube, log, cert: readFileSync(certFile as string, 'utf8'), key: readFileSync(keyFile as string, 'utf8'), host: wh[1] as string, port: Number(wh[2]), enablePeering: peeringFlag === 'true' });
       const bound = await webhook.start();
