@@ -53,6 +53,9 @@ import { CATALOG_PREFIX } from './catalog/keys.js';
 const NODE_ID_KEY = 'agent/node-id';
 export const STORE_FILE = 'isthmus.db';
 const PEER_STREAM_SERVICE = 'hashicorp.consul.internal.peerstream.PeerStreamService';
+/** Several servers: the leader records the servers' gRPC addresses here; peer streams resend them on change. */
+const SERVERS_KEY = 'cluster/servers';
+const SERVERS_TOPIC = 'cluster|servers';
 
 export interface AgentDeps {
   log: Logger;
@@ -176,7 +179,7 @@ export class Agent {
             return [];
           }
         },
-        topics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services'), CA_ROOTS_TOPIC],
+        topics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services'), CA_ROOTS_TOPIC, SERVERS_TOPIC],
       },
     };
     const sessions = new SessionRegistry(peering);
@@ -248,6 +251,7 @@ export class Agent {
       [['acl/'], (ev) => acl.applyReplicated(ev)],
       [['ca/'], (ev, rev) => ca.applyReplicated(ev, rev)],
       [['peering/'], (ev, rev) => peering.applyReplicated(ev, rev)],
+      [[SERVERS_KEY], (_ev, rev) => hub.bump([SERVERS_TOPIC], rev)],
     ]);
     return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress, dns, cluster, nodeId });
   }
@@ -317,7 +321,14 @@ export class Agent {
       RPCAddr: `${this.config.bindAddr}:${this.config.ports.server}`,
     };
     leadership.start(self);
-    if (this.#p.cluster.shared) this.#stopServerHealth = reconcileServerHealth({ catalog: this.#p.catalog, leadership, log: this.#p.log.child({ component: 'leadership' }) });
+    if (this.#p.cluster.shared) {
+      const store = this.#p.store;
+      const publishServers = async (addrs: string[]): Promise<void> => {
+        const value = JSON.stringify(addrs);
+        if ((await store.get(SERVERS_KEY))?.value !== value) await store.txn({ success: [{ type: 'put', key: SERVERS_KEY, value }] });
+      };
+      this.#stopServerHealth = reconcileServerHealth({ catalog: this.#p.catalog, leadership, log: this.#p.log.child({ component: 'leadership' }), publishServers });
+    }
   }
 
   /** Stops accepting, ends peer streams and blocked queries, stops checks, then closes the store. */
