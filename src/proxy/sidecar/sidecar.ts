@@ -7,20 +7,22 @@ import type { Logger } from '../../lib/log.js';
 import type { AgentService, IsthmusClient } from '../../sdk/client.js';
 import { chainEndsIn, splitPems, uriSans } from '../tls/identity.js';
 import { pipeBoth, SocketSet, TtlCache } from '../pipe.js';
+import { DecisionCache, SessionStore, VerifiedIdentities } from './decisions.js';
+import { HTTP_PROTOCOLS } from '../l7/route.js';
+import { originalDstUnavailable } from '../tproxy/original-dst.js';
+import { DEFAULT_OUTBOUND_PORT } from '../tproxy/rules.js';
+import { mtlsOptions } from './dial.js';
+import { HttpInbound } from './http-inbound.js';
+import { HttpOutbound } from './http-outbound.js';
+import { TargetResolver } from './targets.js';
+import { TransparentOutbound } from './transparent.js';
+import type { Endpoint, Material } from './types.js';
 
 export const DEFAULT_REFRESH_MS = 5_000;
-/** Endpoint lookups and authorization answers are reused this long (intention changes apply within it). */
+/** Endpoint lookups are reused this long. */
 export const DECISION_TTL_MS = 1_000;
-
-interface Material {
-  /** Our datacenter, read from our own SPIFFE ID (no agent:read needed). */
-  datacenter: string;
-  certPem: string;
-  keyPem: string;
-  trustDomain: string;
-  localRoots: string[];
-  bundles: { PeerName: string; TrustDomain: string; RootPEMs: string[] }[];
-}
+/** Pause before re-watching intentions after the agent failed to answer. */
+const WATCH_RETRY_MS = 1_000;
 
 type Upstream = NonNullable<NonNullable<AgentService['Proxy']>['Upstreams']>[number];
 
@@ -47,8 +49,16 @@ export class SidecarProxy {
   readonly #outbound: net.Server[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #sockets = new SocketSet();
-  readonly #authz = new TtlCache<{ Authorized: boolean; Reason: string }>(DECISION_TTL_MS);
-  readonly #endpoints = new TtlCache<{ host: string; port: number; sni: string; spiffe: string[]; ca: string[] }>(DECISION_TTL_MS);
+  /** Authorization answers, dropped whenever the intentions of our destination change (blocking query). */
+  readonly #authz = new DecisionCache<{ Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean }>();
+  readonly #verified = new VerifiedIdentities();
+  readonly #tlsSessions = new SessionStore();
+  readonly #stopping = new AbortController();
+  #resolver!: TargetResolver;
+  #httpOut!: HttpOutbound;
+  #httpIn!: HttpInbound;
+  #transparent: TransparentOutbound | undefined;
+  readonly #endpoints = new TtlCache<Endpoint>(DECISION_TTL_MS);
 
   constructor(deps: { client: IsthmusClient; log: Logger }, options: SidecarOptions) {
     this.#client = deps.client;
@@ -71,10 +81,17 @@ export class SidecarProxy {
   }
 
   /** Reads the registration and certificates, then listens: inbound on the proxy port, one per upstream. */
-  async start(): Promise<{ inbound: number; upstreams: Record<string, number> }> {
+  async start(): Promise<{ inbound: number; upstreams: Record<string, number>; transparent?: number }> {
     this.#svc = await this.#client.agentService(`${this.#o.sidecarFor}-sidecar-proxy`);
     if (this.#svc.Kind !== 'connect-proxy' || !this.#svc.Proxy) throw new Error(`service "${this.#svc.ID}" is not a connect-proxy`);
     this.#m = await this.#load();
+    const material = (): Material => this.#m;
+    this.#resolver = new TargetResolver({ client: this.#client, material, log: this.#log });
+    this.#httpOut = new HttpOutbound({ resolver: this.#resolver, material, log: this.#log });
+    this.#httpIn = new HttpInbound({
+      app: () => ({ host: this.#svc.Proxy?.LocalServiceAddress || '127.0.0.1', port: this.#svc.Proxy?.LocalServicePort ?? 0 }),
+      log: this.#log,
+    });
     this.#inbound = tls.createServer({ ...this.#serverContext(), requestCert: true, rejectUnauthorized: true }, (s) => {
       this.#sockets.add(s);
       void this.#onInbound(s);
@@ -84,21 +101,64 @@ export class SidecarProxy {
       if (err.code === 'ECONNRESET' || /socket hang up/.test(err.message)) this.#log.debug('inbound connection closed before TLS', { reason: err.message });
       else this.#log.warn('refused an inbound TLS client', { reason: err.message });
     });
-    const bind = this.#o.bind ?? (this.#svc.Address || '127.0.0.1');
+    const tproxy = await this.#transparentSettings();
+    // Transparent proxies receive redirected inbound traffic on any local address (as Envoy's public listener).
+    const bind = this.#o.bind ?? (this.#svc.Address || (tproxy ? '0.0.0.0' : '127.0.0.1'));
     await new Promise<void>((r, j) => this.#inbound!.once('error', j).listen(this.#svc.Port, bind, () => r()));
     const upstreams: Record<string, number> = {};
     for (const u of this.#svc.Proxy.Upstreams ?? []) {
+      // Transparent proxies may leave upstreams without a listener: the outbound listener serves them.
+      if (!u.LocalBindPort) continue;
+      // A local upstream whose chain is HTTP-like gets HTTP-aware routing (routers, splitters, subsets).
+      let http = false;
+      if (!u.DestinationPeer) {
+        try {
+          http = HTTP_PROTOCOLS.has((await this.#resolver.chain(u.DestinationName)).Protocol);
+        } catch (err) {
+          this.#log.warn('cannot read the discovery chain of an upstream; using TCP', { upstream: u.DestinationName, reason: (err as Error).message });
+        }
+      }
       const server = net.createServer((s) => {
         this.#sockets.add(s);
-        void this.#onOutbound(s, u);
+        if (http) this.#httpOut.accept(s, u.DestinationName);
+        else void this.#onOutbound(s, u);
       });
       await new Promise<void>((r, j) => server.once('error', j).listen(u.LocalBindPort ?? 0, u.LocalBindAddress || '127.0.0.1', () => r()));
       this.#outbound.push(server);
       upstreams[`${u.DestinationPeer ? `${u.DestinationPeer}/` : ''}${u.DestinationName}`] = (server.address() as net.AddressInfo).port;
     }
+    let transparent: number | undefined;
+    if (tproxy) {
+      const why = originalDstUnavailable();
+      if (why) throw new Error(`transparent mode needs original destinations: ${why}`);
+      this.#transparent = new TransparentOutbound({
+        client: this.#client,
+        resolver: this.#resolver,
+        http: this.#httpOut,
+        log: this.#log,
+        sockets: this.#sockets,
+        connect: (client, ep, what) => this.#join(client, ep, what),
+      });
+      transparent = await this.#transparent.listen(tproxy.port);
+    }
     this.#timer = setInterval(() => void this.#refresh(), this.#o.refreshMs ?? DEFAULT_REFRESH_MS);
     this.#timer.unref();
-    return { inbound: (this.#inbound.address() as net.AddressInfo).port, upstreams };
+    void this.#watchIntentions();
+    return { inbound: (this.#inbound.address() as net.AddressInfo).port, upstreams, ...(transparent !== undefined ? { transparent } : {}) };
+  }
+
+  /**
+   * Mode and outbound port (spec §2): the registration's, else service-defaults of the destination,
+   * else proxy-defaults; undefined when the proxy is not transparent.
+   */
+  async #transparentSettings(): Promise<{ port: number } | undefined> {
+    const p = this.#svc.Proxy;
+    const sd = await this.#client.configReadOptional('service-defaults', this.#destination).catch(() => undefined);
+    const pd = await this.#client.configReadOptional('proxy-defaults', 'global').catch(() => undefined);
+    const mode = p?.Mode || (sd?.Mode as string | undefined) || (pd?.Mode as string | undefined) || '';
+    if (mode !== 'transparent') return undefined;
+    const portOf = (x: unknown): number | undefined => (x as { OutboundListenerPort?: number } | undefined)?.OutboundListenerPort || undefined;
+    return { port: portOf(p?.TransparentProxy) ?? portOf(sd?.TransparentProxy) ?? portOf(pd?.TransparentProxy) ?? DEFAULT_OUTBOUND_PORT };
   }
 
   /** New leaf, rotated roots, new peer bundles: new handshakes use them; open connections stay. */
@@ -107,10 +167,37 @@ export class SidecarProxy {
       const next = await this.#load();
       if (next.certPem === this.#m.certPem && JSON.stringify(next.localRoots) === JSON.stringify(this.#m.localRoots) && JSON.stringify(next.bundles) === JSON.stringify(this.#m.bundles)) return;
       this.#m = next;
+      // New trust: identities, decisions and sessions established under the old one are re-checked.
+      this.#verified.clear();
+      this.#authz.invalidate();
+      this.#tlsSessions.clear();
       this.#inbound?.setSecureContext(this.#serverContext());
       this.#log.info('proxy certificates refreshed');
     } catch (err) {
       this.#log.warn('cannot refresh proxy certificates; keeping the current ones', { error: (err as Error).message });
+    }
+  }
+
+  /** Drops cached authorization answers whenever the intentions deciding our destination change. */
+  async #watchIntentions(): Promise<void> {
+    const signal = this.#stopping.signal;
+    let index = 0;
+    while (!signal.aborted) {
+      try {
+        const next = await this.#client.watchIntentions(this.#destination, index, { signal });
+        if (next !== index) {
+          if (index !== 0) this.#log.debug('intentions changed; dropping cached authorizations', { index: next });
+          this.#authz.invalidate();
+        }
+        index = next < index ? 0 : next;
+      } catch (err) {
+        if (signal.aborted) return;
+        // Without change notices, decisions cannot be trusted for long: drop them and retry.
+        this.#authz.invalidate();
+        index = 0;
+        this.#log.debug('cannot watch intentions; retrying', { error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, WATCH_RETRY_MS).unref());
+      }
     }
   }
 
@@ -120,24 +207,34 @@ export class SidecarProxy {
     const peer = sock.getPeerCertificate(true);
     const uri = uriSans(peer.subjectaltname).find((u) => u.startsWith('spiffe://'));
     if (!uri) return void sock.destroy();
-    // The chain must end in the roots of the trust domain the certificate claims.
-    const td = tdOf(uri);
-    const roots = td === this.#m.trustDomain ? this.#m.localRoots : (this.#m.bundles.find((b) => b.TrustDomain.toLowerCase() === td)?.RootPEMs ?? []);
-    if (roots.length === 0 || !chainEndsIn(peer, splitPems(roots))) {
-      this.#log.warn('refused a client whose certificate does not chain to its trust domain', { uri });
-      return void sock.destroy();
+    // A resumed session carries a certificate whose chain we verified on its full handshake.
+    const known = sock.isSessionReused() && this.#verified.lookup(peer.fingerprint256) === uri;
+    if (!known) {
+      // The chain must end in the roots of the trust domain the certificate claims.
+      const td = tdOf(uri);
+      const roots = td === this.#m.trustDomain ? this.#m.localRoots : (this.#m.bundles.find((b) => b.TrustDomain.toLowerCase() === td)?.RootPEMs ?? []);
+      if (roots.length === 0 || !chainEndsIn(peer, splitPems(roots))) {
+        this.#log.warn('refused a client whose certificate does not chain to its trust domain', { uri, resumed: sock.isSessionReused() });
+        return void sock.destroy();
+      }
+      this.#verified.remember(peer.fingerprint256, uri);
     }
-    let auth: { Authorized: boolean; Reason: string };
+    let auth: { Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean };
     try {
       auth = await this.#authz.get(uri, () => this.#client.authorize(this.#destination, uri));
     } catch (err) {
       this.#log.error('cannot authorize a connection; refusing it', { error: (err as Error).message });
       return void sock.destroy();
     }
+    if (!auth.Authorized && auth.Permissions && auth.Permissions.length > 0) {
+      // L7 intention: decide per request.
+      return this.#httpIn.accept(sock, { perms: auth.Permissions as never, defaultAllow: auth.DefaultAllow === true, source: uri });
+    }
     if (!auth.Authorized) {
-      this.#log.info('connection denied by intentions', { source: uri, reason: auth.Reason });
+      this.#log.info('connection denied by intentions', { source: uri, reason: auth.Reason, resumed: sock.isSessionReused() });
       return void sock.destroy();
     }
+    this.#log.debug('inbound connection authorized', { source: uri, resumed: sock.isSessionReused() });
     const proxy = this.#svc.Proxy as NonNullable<AgentService['Proxy']>;
     const app = net.connect({ host: proxy.LocalServiceAddress || '127.0.0.1', port: proxy.LocalServicePort ?? 0 });
     this.#sockets.add(app);
@@ -166,7 +263,7 @@ export class SidecarProxy {
   }
 
   /** Where an upstream connection goes, with the TLS name and identities to expect there. */
-  async #endpoint(u: Upstream): Promise<{ host: string; port: number; sni: string; spiffe: string[]; ca: string[] }> {
+  async #endpoint(u: Upstream): Promise<Endpoint> {
     if (!u.DestinationPeer) {
       // Discovery chain basics: a resolver may redirect to a peer, or fail over to one when every
       // local instance is unhealthy.
@@ -228,31 +325,34 @@ export class SidecarProxy {
       this.#log.warn('upstream unavailable', { upstream: u.DestinationName, peer: u.DestinationPeer, reason: (err as Error).message });
       return void client.destroy();
     }
-    const up = tls.connect({
-      host: ep.host,
-      port: ep.port,
-      servername: ep.sni,
-      cert: this.#m.certPem,
-      key: this.#m.keyPem,
-      ca: ep.ca,
-      checkServerIdentity: (_host, cert) => {
-        const uris = uriSans(cert.subjectaltname);
-        return uris.some((x) => ep.spiffe.includes(x)) ? undefined : new Error(`server identity ${uris.join(',') || '(none)'} is not one of ${ep.spiffe.join(',')}`);
-      },
-    });
+    this.#join(client, ep, u.DestinationPeer ? `${u.DestinationPeer}/${u.DestinationName}` : u.DestinationName);
+  }
+
+  /** Dials an endpoint with mTLS and joins it to the client connection. */
+  #join(client: net.Socket, ep: Endpoint, what: string): void {
+    const sessionKey = `${ep.host}:${ep.port}/${ep.sni}`;
+    const session = this.#tlsSessions.get(sessionKey);
+    // Resume the last session with this endpoint: no certificate signatures on the way back.
+    const up = tls.connect({ ...mtlsOptions(ep, this.#m), ...(session ? { session } : {}) });
     this.#sockets.add(up);
+    up.on('session', (s: Buffer) => this.#tlsSessions.set(sessionKey, s));
     up.once('secureConnect', () => {
       pipeBoth(client, up);
       client.resume();
     });
     up.once('error', (err) => {
-      this.#log.warn('upstream connection failed', { upstream: u.DestinationName, peer: u.DestinationPeer, reason: err.message });
+      this.#tlsSessions.forget(sessionKey);
+      this.#log.warn('upstream connection failed', { upstream: what, reason: err.message });
       client.destroy();
     });
   }
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    this.#stopping.abort();
+    this.#httpOut?.close();
+    this.#httpIn?.close();
+    await this.#transparent?.close();
     const closed = Promise.all([this.#inbound, ...this.#outbound].filter((s): s is net.Server => !!s).map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.#sockets.destroyAll();
     await closed;

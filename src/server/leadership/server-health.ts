@@ -1,10 +1,10 @@
 // Leader-only: publishes the set of servers when it changes (peer streams send server-address
 // updates from it), and a server that left the election (killed, cut off from etcd) gets its node's
 // `serfHealth` check marked critical, as Consul's leader does for failed members; a server that is
-// back gets it passing again. Server nodes are the agents' own nodes (registered with serfHealth
-// and the agent's node meta).
+// back gets it passing again. Server nodes are the nodes carrying the `consul` service.
 import type { Logger } from '../../lib/log.js';
 import type { CatalogService } from '../catalog/service.js';
+import { CONSUL_SERVICE } from '../servers/consul-service.js';
 import type { Leadership } from './leadership.js';
 
 const ALIVE = 'Agent alive and reachable';
@@ -31,7 +31,7 @@ export function reconcileServerHealth(deps: {
       if (live.size === 0) return;
       await deps.publishServers?.(servers.map((s) => s.GRPCAddr).sort());
       for (const n of catalog.reader.nodes('')) {
-        if (!('consul-version' in n.value.Meta)) continue;
+        if (!catalog.reader.service('', n.value.Node, CONSUL_SERVICE)) continue;
         const check = catalog.reader.check('', n.value.Node, 'serfHealth');
         if (!check) continue;
         const alive = live.has(n.value.Node);
