@@ -29,6 +29,7 @@ const CONFINED = {
   // The browser UI lives in ui/ (its own tsconfig, bundled by scripts/build-ui.mjs): never imported by src/.
   preact: /^ui\//,
   esbuild: /^scripts\//,
+  '@kubernetes/client-node': /^src\/k8s\/kube\.ts$/,
 };
 const IO_MODULES = /^node:(net|http|https|fs|dgram|tls|child_process|http2)$/;
 
@@ -57,6 +58,7 @@ for (const file of files) {
     if (area(from) === 'sdk' && area(rel) !== 'sdk') bad('sdk/ stands alone: no server, store or cli imports');
     if (area(from) === 'proxy' && !['lib', 'sdk', 'proxy'].includes(area(rel))) bad('the data plane talks to servers only through sdk/');
     if (area(from) === 'server' && ['cli', 'sdk', 'main.ts'].includes(area(rel))) bad('server code never imports the CLI or SDK');
+    if (area(from) === 'k8s' && !['lib', 'sdk', 'k8s'].includes(area(rel))) bad('the Kubernetes controller talks to servers only through sdk/');
     if (area(from) === 'cli' && ['server', 'store'].includes(area(rel)) && from !== 'cli/commands/agent.ts') {
       bad('CLI commands talk to servers only through sdk/ (only `agent` starts one)');
     }

@@ -50,13 +50,13 @@ import type { SessionDeps } from './peering/session.js';
 import { SessionRegistry } from './peering/sessions.js';
 import { uiHandlers } from './ui/static.js';
 import { isHealthy, StreamTracker } from './peering/tracker.js';
+import { registerConsulService } from './servers/consul-service.js';
 import { leaderForwarder } from './leadership/forward.js';
 import { onLeadershipEdges, type ServerInfo } from './leadership/leadership.js';
 import { ClusterStore } from './replication/cluster.js';
 import { streamLeadership } from './leadership/probe.js';
 import { reconcileServerHealth } from './leadership/server-health.js';
 import { CATALOG_PREFIX } from './catalog/keys.js';
-import { registerConsulService } from './servers/consul-service.js';
 
 const NODE_ID_KEY = 'agent/node-id';
 export const STORE_FILE = 'isthmus.db';

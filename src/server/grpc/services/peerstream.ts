@@ -8,10 +8,10 @@ import type { Logger } from '../../../lib/log.js';
 import { PeerSession, StreamError, type MessageInit, type SessionDeps } from '../../peering/session.js';
 import type { SessionRegistry } from '../../peering/sessions.js';
 import type { PeeringService } from '../../peering/service.js';
-import { followerError, FOLLOWER_MESSAGE, NOT_LEADER_ANYMORE_MESSAGE } from '../leader-status.js';
 import { wireSize } from '../codec.js';
-import { boundedDetails, toGrpcError } from '../status.js';
 import { checkExchangeFields, checkOpenFields, checkUnauthenticatedSize, OPEN_LIMITS } from './open-limits.js';
+import { followerError, FOLLOWER_MESSAGE, NOT_LEADER_ANYMORE_MESSAGE } from '../leader-status.js';
+import { boundedDetails, toGrpcError } from '../status.js';
 
 /** Several servers: only the leader serves StreamResources (spec §4.1). */
 export interface StreamLeadership {
