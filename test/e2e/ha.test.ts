@@ -96,6 +96,14 @@ describe('three servers on etcd, peered with a second cluster', { skip, timeout:
       'X-Consul-Index is the store revision on every server',
     );
     assert.deepEqual(views[0]?.json(), views[2]?.json());
+    // KV too: a write on one server is read on another, and a CAS with the index it returned holds once.
+    const put = await call(a, 'PUT', '/v1/kv/ha/key', 'v1');
+    assert.equal(put.text.trim(), 'true', put.text);
+    const got = (await call(c, 'GET', '/v1/kv/ha/key')).json() as { Value: string; ModifyIndex: number }[];
+    assert.equal(Buffer.from(got[0]?.Value ?? '', 'base64').toString(), '"v1"');
+    const idx = got[0]?.ModifyIndex ?? 0;
+    const [cas1, cas2] = await Promise.all([call(b, 'PUT', `/v1/kv/ha/key?cas=${idx}`, 'v2'), call(c, 'PUT', `/v1/kv/ha/key?cas=${idx}`, 'v3')]);
+    assert.deepEqual([cas1.text.trim(), cas2.text.trim()].sort(), ['false', 'true'], 'exactly one CAS wins across servers');
   });
 
   it('peers both ways: exports, imports and health changes flow', async () => {
