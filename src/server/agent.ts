@@ -44,6 +44,7 @@ import { meshGateways, type ExportedServiceRule } from './peering/exports.js';
 import { peeringHandlers } from './peering/http.js';
 import { importedServicesHandler } from './peering/imported-services.js';
 import { kvModule } from './kv/http.js';
+import type { KvService } from './kv/service.js';
 import { PeeringService } from './peering/service.js';
 import type { SessionDeps } from './peering/session.js';
 import { SessionRegistry } from './peering/sessions.js';
@@ -60,6 +61,9 @@ import { CATALOG_PREFIX } from './catalog/keys.js';
 const NODE_ID_KEY = 'agent/node-id';
 export const STORE_FILE = 'isthmus.db';
 const PEER_STREAM_SERVICE = 'hashicorp.consul.internal.peerstream.PeerStreamService';
+/** Several servers: the leader records the servers' gRPC addresses here; peer streams resend them on change. */
+const SERVERS_KEY = 'cluster/servers';
+const SERVERS_TOPIC = 'cluster|servers';
 
 export interface AgentDeps {
   log: Logger;
@@ -166,7 +170,7 @@ export class Agent {
     );
     await peering.load();
     const exportRules = (): ExportedServiceRule[] => (entries.get('exported-services', 'default')?.entry.Services as ExportedServiceRule[] | undefined) ?? [];
-    const exportSourceTopics = [configTopics.kind('exported-services'), CA_ROOTS_TOPIC];
+    const exportSourceTopics = [configTopics.kind('exported-services'), CA_ROOTS_TOPIC, SERVERS_TOPIC];
     const sessionDeps: SessionDeps = {
       peering,
       catalog,
@@ -198,6 +202,7 @@ export class Agent {
     }
 
     const blocking = { hub, cache: new ResponseCache(), options: deps.blocking ?? {} };
+    let kvService: KvService | undefined;
     const traffic = await wireTraffic({ store, hub, catalog, entries, blocking, datacenter: config.datacenter, trustDomain: () => ca.trustDomain });
     const httpDeps = { catalog, blocking, datacenter: config.datacenter };
     const gauges = (): Gauge[] =>
@@ -237,7 +242,7 @@ export class Agent {
         }),
         connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
-        kv: await kvModule({ store, hub, blocking }),
+        kv: await kvModule({ store, hub, blocking, onService: (k) => (kvService = k) }),
         importedServices: importedServicesHandler({ catalog: catalog.reader, blocking }),
         ui: uiHandlers({ enabled: config.ui.enabled }),
         traffic: traffic.handlers,
@@ -274,6 +279,9 @@ export class Agent {
       [['acl/'], (ev) => acl.applyReplicated(ev)],
       [['ca/'], (ev, rev) => ca.applyReplicated(ev, rev)],
       [['peering/'], (ev, rev) => peering.applyReplicated(ev, rev)],
+      [[SERVERS_KEY], (_ev, rev) => hub.bump([SERVERS_TOPIC], rev)],
+      [['kv/'], (ev, rev) => kvService?.applyReplicated(ev, rev)],
+      [['vip/'], (ev, rev) => traffic.vips.applyReplicated(ev, rev)],
     ]);
     return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress, dns, cluster, nodeId });
   }
@@ -345,7 +353,14 @@ export class Agent {
       RPCAddr: `${this.config.bindAddr}:${this.config.ports.server}`,
     };
     leadership.start(self);
-    if (this.#p.cluster.shared) this.#stopServerHealth = reconcileServerHealth({ catalog: this.#p.catalog, leadership, log: this.#p.log.child({ component: 'leadership' }) });
+    if (this.#p.cluster.shared) {
+      const store = this.#p.store;
+      const publishServers = async (addrs: string[]): Promise<void> => {
+        const value = JSON.stringify(addrs);
+        if ((await store.get(SERVERS_KEY))?.value !== value) await store.txn({ success: [{ type: 'put', key: SERVERS_KEY, value }] });
+      };
+      this.#stopServerHealth = reconcileServerHealth({ catalog: this.#p.catalog, leadership, log: this.#p.log.child({ component: 'leadership' }), publishServers });
+    }
   }
 
   /** Stops accepting, ends peer streams and blocked queries, stops checks, then closes the store. */

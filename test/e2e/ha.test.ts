@@ -96,6 +96,14 @@ describe('three servers on etcd, peered with a second cluster', { skip, timeout:
       'X-Consul-Index is the store revision on every server',
     );
     assert.deepEqual(views[0]?.json(), views[2]?.json());
+    // KV too: a write on one server is read on another, and a CAS with the index it returned holds once.
+    const put = await call(a, 'PUT', '/v1/kv/ha/key', 'v1');
+    assert.equal(put.text.trim(), 'true', put.text);
+    const got = (await call(c, 'GET', '/v1/kv/ha/key')).json() as { Value: string; ModifyIndex: number }[];
+    assert.equal(Buffer.from(got[0]?.Value ?? '', 'base64').toString(), '"v1"');
+    const idx = got[0]?.ModifyIndex ?? 0;
+    const [cas1, cas2] = await Promise.all([call(b, 'PUT', `/v1/kv/ha/key?cas=${idx}`, 'v2'), call(c, 'PUT', `/v1/kv/ha/key?cas=${idx}`, 'v3')]);
+    assert.deepEqual([cas1.text.trim(), cas2.text.trim()].sort(), ['false', 'true'], 'exactly one CAS wins across servers');
   });
 
   it('peers both ways: exports, imports and health changes flow', async () => {
@@ -195,9 +203,14 @@ describe('three servers on etcd, peered with a second cluster', { skip, timeout:
     const serf = async (node: string): Promise<string | undefined> =>
       ((await call(next, 'GET', `/v1/health/node/${node}`)).json() as { CheckID: string; Status: string }[]).find((c) => c.CheckID === 'serfHealth')?.Status;
     await waitFor(async () => ((await serf(`s${oldIndex}`)) === 'critical' ? true : undefined), 'the dead server’s serfHealth critical', 10_000);
+    // The peer's dialer learns the new server set through server-address updates (field report 6).
+    const addrs = async (): Promise<string> => JSON.stringify((((await peering(west, 'east')) as Obj).PeerServerAddresses as string[]).slice().sort());
+    const liveAddrs = (): string => JSON.stringify(up().map((s) => s.grpcAddr).sort());
+    await waitFor(async () => ((await addrs()) === liveAddrs() ? true : undefined), 'the peer dials only live servers', 10_000);
     await startServer(oldIndex);
     await waitFor(async () => (((await call(next, 'GET', '/v1/status/peers')).json() as string[]).length === 3 ? true : undefined), 'restarted server rejoins', 20_000);
     await waitFor(async () => ((await serf(`s${oldIndex}`)) === 'passing' ? true : undefined), 'the restarted server’s serfHealth passing', 10_000);
+    await waitFor(async () => ((await addrs()) === liveAddrs() && up().length === 3 ? true : undefined), 'the peer dials the restarted server again', 10_000);
   });
 
   it('keeps every acknowledged write while servers and an etcd member are killed and restarted; no index goes backwards', async () => {

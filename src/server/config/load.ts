@@ -60,7 +60,7 @@ export function flattenConfigFile(obj: unknown, file: string): RawValues {
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw invalid(`invalid configuration file "${file}": "${path || '(root)'}" must be an object`);
     for (const [k, v] of Object.entries(o)) {
       const key = path ? `${path}.${k}` : k;
-      if (known.has(key)) out[key] = Array.isArray(v) ? v.join(',') : (v as RawValues[string]);
+      if (known.has(key)) out[key] = key === 'store.etcd.endpoints' && Array.isArray(v) ? v.join(',') : (v as RawValues[string]);
       else if (prefixes.has(key)) walk(v, key);
       else throw invalid(`invalid configuration file "${file}": unknown key "${key}"`);
     }

@@ -51,9 +51,10 @@ async function blockUntil(deps: BlockingReader, req: HttpRequest, index: () => n
 }
 
 /** Loads the KV store and builds its handlers (what the composition root calls). */
-export async function kvModule(deps: ConstructorParameters<typeof KvService>[0] & { blocking: BlockingReader }): Promise<Record<string, Handler>> {
+export async function kvModule(deps: ConstructorParameters<typeof KvService>[0] & { blocking: BlockingReader; onService?: (kv: KvService) => void }): Promise<Record<string, Handler>> {
   const kv = new KvService(deps);
   await kv.load();
+  deps.onService?.(kv);
   return kvHandlers({ kv, blocking: deps.blocking });
 }
 

@@ -3,7 +3,7 @@
 // the `kv` topic so blocking readers re-check their index.
 import type { IndexHub } from '../../lib/index-hub.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
-import type { Store, TxnOp } from '../../store/store.js';
+import type { Store, TxnOp, WatchEvent } from '../../store/store.js';
 import type { KvEntry, KvOp, KvOpError, KvOpResult, KvTxnOutcome } from './types.js';
 import { KV_READ_VERBS } from './types.js';
 
@@ -83,6 +83,37 @@ export class KvService {
    */
   apply(ops: readonly KvOp[]): Promise<KvTxnOutcome> {
     return this.#writes.run(async () => {
+      // Several servers share the store: a key written on another server since this one evaluated
+      // fails the commit's comparison; evaluate again once its projection has caught up.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.#applyOnce(ops);
+        } catch (err) {
+          if (!(err instanceof KvConflict) || attempt >= 50) throw err;
+          await new Promise((r) => setTimeout(r, Math.min(5 * attempt, 100)));
+        }
+      }
+    });
+  }
+
+  /** Applies a batch committed by any server of a shared store (HA). */
+  applyReplicated(events: WatchEvent[], revision: number): void {
+    for (const e of events) {
+      const key = e.key.slice(PREFIX.length);
+      if (e.type === 'put') {
+        const s = JSON.parse(e.entry.value) as Stored;
+        this.#entries.set(key, { key, flags: s.f, value: Buffer.from(s.v, 'base64'), lockIndex: s.l, ...(s.s ? { session: s.s } : {}), createIndex: e.entry.createRevision, modifyIndex: e.entry.modRevision });
+        this.#tombstones.delete(key);
+      } else if (this.#entries.delete(key)) {
+        this.#tombstones.set(key, revision);
+      }
+    }
+    this.#tableIndex = Math.max(this.#tableIndex, revision);
+    this.#hub.bump([KV_TOPIC], revision);
+  }
+
+  #applyOnce(ops: readonly KvOp[]): Promise<KvTxnOutcome> {
+    return (async () => {
       const staged: Staged = new Map();
       const errors: KvOpError[] = [];
       const results: KvOpResult[] = [];
@@ -99,7 +130,7 @@ export class KvService {
       if (!writes || staged.size === 0) return { ok: true, results: results.map(copyResult), index: this.#tableIndex };
       const revision = await this.#commit(staged);
       return { ok: true, results: results.map((r) => copyResult(r, revision)), index: revision };
-    });
+    })();
   }
 
   async #commit(staged: Staged): Promise<number> {
@@ -115,8 +146,8 @@ export class KvService {
     }
     if (success.length === 0) return this.#tableIndex;
     const r = await this.#store.txn({ compare, success });
-    // Only this queue writes under kv/, so the comparison cannot fail unless the store was edited underneath.
-    if (!r.succeeded) throw new Error('KV store changed underneath the KV service');
+    // Only this server's queue writes under kv/ unless several servers share the store.
+    if (!r.succeeded) throw new KvConflict();
     for (const [k, e] of staged) {
       if (e) {
         if (e.createIndex === PENDING) e.createIndex = r.revision;
@@ -222,4 +253,11 @@ function copyResult(r: KvOpResult, revision?: number): KvOpResult {
     if (e.modifyIndex === PENDING) e.modifyIndex = revision;
   }
   return { entry: e, withValue: r.withValue };
+}
+
+/** The store's comparison failed: another server wrote one of the keys first. */
+class KvConflict extends Error {
+  constructor() {
+    super('KV entries changed on another server');
+  }
 }

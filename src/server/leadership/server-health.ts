@@ -1,9 +1,10 @@
-// Leader-only: a server that left the election (killed, cut off from etcd) gets its node's
+// Leader-only: publishes the set of servers when it changes (peer streams send server-address
+// updates from it), and a server that left the election (killed, cut off from etcd) gets its node's
 // `serfHealth` check marked critical, as Consul's leader does for failed members; a server that is
-// back gets it passing again. Server nodes are the agents' own nodes (registered with serfHealth
-// and the agent's node meta).
+// back gets it passing again. Server nodes are the nodes carrying the `consul` service.
 import type { Logger } from '../../lib/log.js';
 import type { CatalogService } from '../catalog/service.js';
+import { CONSUL_SERVICE } from '../servers/consul-service.js';
 import type { Leadership } from './leadership.js';
 
 const ALIVE = 'Agent alive and reachable';
@@ -11,7 +12,13 @@ const DEAD = 'Agent not live or unreachable';
 /** Membership changes settle (a restarted server campaigns right after registering) before acting. */
 const SETTLE_MS = 500;
 
-export function reconcileServerHealth(deps: { catalog: CatalogService; leadership: Leadership; log: Logger }): () => void {
+export function reconcileServerHealth(deps: {
+  catalog: CatalogService;
+  leadership: Leadership;
+  log: Logger;
+  /** Records the servers' gRPC addresses in the store, so every server's peer streams send the new set. */
+  publishServers?: (grpcAddresses: string[]) => Promise<void>;
+}): () => void {
   const { catalog, leadership, log } = deps;
   let timer: NodeJS.Timeout | undefined;
   let running = false;
@@ -19,10 +26,12 @@ export function reconcileServerHealth(deps: { catalog: CatalogService; leadershi
     if (running || !leadership.isLeader()) return;
     running = true;
     try {
-      const live = new Set(leadership.servers().map((s) => s.Node));
+      const servers = leadership.servers();
+      const live = new Set(servers.map((s) => s.Node));
       if (live.size === 0) return;
+      await deps.publishServers?.(servers.map((s) => s.GRPCAddr).sort());
       for (const n of catalog.reader.nodes('')) {
-        if (!('consul-version' in n.value.Meta)) continue;
+        if (!catalog.reader.service('', n.value.Node, CONSUL_SERVICE)) continue;
         const check = catalog.reader.check('', n.value.Node, 'serfHealth');
         if (!check) continue;
         const alive = live.has(n.value.Node);

@@ -1,6 +1,6 @@
 // A Store whose writes return only once the store feed has applied them: the projections then hold
 // every commit up to and including the caller's, in order, whichever server made them.
-import type { Entry, ListResult, Store, TxnRequest, TxnResult, WatchBatch, WatchOptions } from '../../store/store.js';
+import type { Entry, ListResult, Store, TxnOptions, TxnRequest, TxnResult, WatchBatch, WatchOptions } from '../../store/store.js';
 import type { StoreFeed } from './feed.js';
 
 export class FollowingStore implements Store {
@@ -33,10 +33,12 @@ export class FollowingStore implements Store {
     return this.#inner.watch(prefix, options);
   }
 
-  async txn(request: TxnRequest): Promise<TxnResult> {
+  /** Commits, then waits for the feed to apply the commit; `onApplied` runs only then (decide and persist are one step here). */
+  async txn(request: TxnRequest, options?: TxnOptions): Promise<TxnResult> {
     const r = await this.#inner.txn(request);
-    if (r.wrote === false) return r;
-    await this.#feed()?.waitFor(r.revision);
+    // A no-op's revision may belong to another cluster sharing etcd: only a write is waited for.
+    if (r.wrote !== false) await this.#feed()?.waitFor(r.revision);
+    options?.onApplied?.(r);
     return r;
   }
 

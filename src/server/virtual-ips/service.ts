@@ -2,7 +2,7 @@
 // The only virtual-ips file that touches the store.
 import type { IndexHub } from '../../lib/index-hub.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
-import type { Store, TxnOp } from '../../store/store.js';
+import type { Store, TxnOp, WatchEvent } from '../../store/store.js';
 import { nextOffset, vipFromOffset } from './alloc.js';
 
 const PREFIX = 'vip/';
@@ -52,6 +52,25 @@ export class VirtualIpService {
         this.#records.set(id(r.Peer, r.Service), r);
       }
     }
+  }
+
+  /** Applies assignments committed by any server of a shared store (HA). */
+  applyReplicated(events: WatchEvent[], revision: number): void {
+    for (const e of events) {
+      if (e.key === COUNTER_KEY) {
+        if (e.type === 'put') this.#counter = Number(e.entry.value);
+      } else if (e.key === FREED_KEY) {
+        this.#freed.clear();
+        if (e.type === 'put') for (const f of JSON.parse(e.entry.value) as number[]) this.#freed.add(f);
+      } else if (e.type === 'put') {
+        const r = JSON.parse(e.entry.value) as VipRecord;
+        this.#records.set(id(r.Peer, r.Service), r);
+      } else {
+        const [peer, name] = e.key.slice(`${PREFIX}svc/`.length).split('/').map(decodeURIComponent) as [string, string];
+        this.#records.delete(id(peer, name));
+      }
+    }
+    this.#hub.bump([VIP_TOPIC], revision);
   }
 
   /** The auto VIP of (peer, name), if assigned. */

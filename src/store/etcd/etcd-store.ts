@@ -7,7 +7,7 @@
 // move this store's revision forward too (indexes stay monotonic, they just skip).
 import { Etcd3, type IKeyValue, type IOptions, type IRequestOp, type IResponseHeader } from 'etcd3';
 import { IsthmusError } from '../../lib/errors.js';
-import type { Entry, ListResult, Store, TxnOp, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
+import type { Entry, ListResult, Store, TxnOp, TxnOptions, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
 import { etcdFailure } from './errors.js';
 import { memberBreaker, unavailableRetry } from './fault-policy.js';
 
@@ -182,7 +182,8 @@ export class EtcdStore implements Store {
     });
   }
 
-  async txn(request: TxnRequest): Promise<TxnResult> {
+  /** Resolves once etcd has committed (a quorum persisted it); `onApplied` runs just before. */
+  async txn(request: TxnRequest, options?: TxnOptions): Promise<TxnResult> {
     const compare = (request.compare ?? []).map((c) => ({
       key: enc(this.#kv + c.key),
       target: 'Mod' as const,
@@ -199,11 +200,15 @@ export class EtcdStore implements Store {
       await this.compact(revision - this.#historyRevisions).catch(() => undefined);
     }
     const wrote = r.responses.some((op) => op.response_put !== undefined && op.response_put !== null) || r.responses.some((op) => Number(op.response_delete_range?.deleted ?? 0) > 0);
-    return { succeeded: r.succeeded, revision, wrote };
+    const result = { succeeded: r.succeeded, revision, wrote };
+    options?.onApplied?.(result);
+    return result;
   }
 
   async compact(revision: number): Promise<void> {
-    const target = Math.min(revision + this.#base, Math.max(this.#seen, this.#base));
+    // etcd keeps the compaction revision itself watchable; the store forgets it too, so compact one past
+    // it (never past the current revision, which etcd refuses).
+    const target = Math.min(revision + this.#base + 1, Math.max(this.#seen, this.#base));
     if (target <= this.#compacted) return;
     try {
       await this.#call('etcd compaction failed', () => this.#client.kv.compact({ revision: target }));
