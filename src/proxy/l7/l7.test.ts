@@ -85,3 +85,16 @@ test('the split boundary follows the weights exactly (0.01 % resolution)', () =>
   assert.equal(v1, 9_000);
   assert.deepEqual(tcpTargets({ ...chain, StartNode: 'resolver:v1.b.default.default.dc1' }), ['v1.b.default.default.dc1', 'b.default.default.external.east']);
 });
+
+test('the transparent proxy maps auto and manual VIPs to (peer, service); peers never get manual ones', async () => {
+  const { vipTable } = await import('../sidecar/transparent.js');
+  const t = vipTable([
+    { Service: 'web', Peer: '', VirtualIP: '240.0.0.1', ManualVIPs: ['10.96.0.12'] },
+    { Service: 'backend', Peer: 'east', VirtualIP: '240.0.0.3', ManualVIPs: ['10.96.0.99'] },
+  ]);
+  assert.deepEqual(t.get('240.0.0.1'), { peer: '', service: 'web' });
+  assert.deepEqual(t.get('10.96.0.12'), { peer: '', service: 'web' });
+  assert.deepEqual(t.get('240.0.0.3'), { peer: 'east', service: 'backend' });
+  assert.equal(t.get('10.96.0.99'), undefined);
+  assert.equal(t.get('1.2.3.4'), undefined);
+});

@@ -77,6 +77,23 @@ describe('virtual IPs', () => {
   });
 });
 
+describe('proxy mode', () => {
+  it('accepts transparent and direct, refuses anything else with Consul text, on registrations and defaults', async () => {
+    const ok = await t.request('PUT', '/v1/agent/service/register', { Name: 'tp', Port: 1, Connect: { SidecarService: { Proxy: { Mode: 'transparent', TransparentProxy: { OutboundListenerPort: 15002, DialedDirectly: true } } } } });
+    assert.equal(ok.status, 200, ok.body);
+    const p = (await t.request('GET', '/v1/agent/service/tp-sidecar-proxy')).json<{ Proxy: Obj }>();
+    assert.equal(p.Proxy.Mode, 'transparent');
+    assert.deepEqual(p.Proxy.TransparentProxy, { OutboundListenerPort: 15002, DialedDirectly: true });
+    const bad = await t.request('PUT', '/v1/agent/service/register', { Name: 'tp2', Port: 1, Connect: { SidecarService: { Proxy: { Mode: 'sideways' } } } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /Invalid Proxy Mode: "sideways"/);
+    assert.match((await put({ Kind: 'service-defaults', Name: 'tp', Mode: 'nope' })).body, /Invalid Proxy Mode: "nope"/);
+    assert.match((await put({ Kind: 'proxy-defaults', Name: 'global', Mode: 'nope' })).body, /Invalid Proxy Mode: "nope"/);
+    assert.equal((await put({ Kind: 'proxy-defaults', Name: 'global', Mode: 'transparent', TransparentProxy: { OutboundListenerPort: 15001 } })).status, 200);
+    await t.request('DELETE', '/v1/config/proxy-defaults/global');
+  });
+});
+
 describe('virtual IPs survive a restart', () => {
   it('keeps the same VIP for a service across a restart of a durable server', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'isthmus-vip-'));
