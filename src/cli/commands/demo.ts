@@ -49,7 +49,7 @@ export class Children {
     let out = '';
     p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(async () => (ready.test(out) ? true : p.exitCode !== null ? Promise.reject(new Error(out)) : undefined), `"${args.slice(0, 3).join(' ')}"`);
+    await waitFor(async () => (ready.test(out) ? true : p.exitCode !== null ? Promise.reject(new Error(out)) : undefined), `"${args.slice(0, 3).join(' ')}"`, 90_000);
     return out;
   }
 
