@@ -1,6 +1,7 @@
-// Benchmarks of cluster peering between two real agents: establish → both ACTIVE, bulk replication
-// (instances/s, peak RSS), and health-change propagation (p50/p99) — each next to the same work over
-// a bare gRPC stream on loopback, measured in the same run.
+// Benchmarks of cluster peering between two real agents (five peerings between them): establish →
+// both ACTIVE, health-change propagation with a small and a large exported catalog (p50/p99), bulk
+// replication (instances/s, peak RSS) — each next to the same work over a bare gRPC stream on
+// loopback, measured in the same run.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { create, toBinary } from '@bufbuild/protobuf';
@@ -91,24 +92,84 @@ export async function benchPeering(opts: { services: number; perService: number;
     ]);
     out.establishP50Ms = percentile(establish, 50);
 
-    // 2. Bulk replication of services × instances exported at once.
+    // The exporter's catalog: `services` × `perService` instances, one of them the TTL-checked probe.
     const total = opts.services * opts.perService;
-    const regs: Promise<Response>[] = [];
-    for (let s = 0; s < opts.services; s++) {
-      for (let i = 0; i < opts.perService; i++) {
-        regs.push(call(A, 'PUT', '/v1/catalog/register', { Node: `n${i}`, Address: `10.0.${i}.1`, Service: { Service: `svc-${s}`, ID: `svc-${s}-${i}`, Port: 8080, Tags: ['v1'] }, Check: { CheckID: `c-${s}-${i}`, Name: 'alive', Status: 'passing', ServiceID: `svc-${s}-${i}` } }));
-        if (regs.length >= 64) await Promise.all(regs.splice(0));
+    const register = async (from: number, to: number): Promise<void> => {
+      const regs: Promise<Response>[] = [];
+      for (let s = from; s < to; s++) {
+        for (let i = 0; i < opts.perService; i++) {
+          regs.push(call(A, 'PUT', '/v1/catalog/register', { Node: `n${i}`, Address: `10.0.${i}.1`, Service: { Service: `svc-${s}`, ID: `svc-${s}-${i}`, Port: 8080, Tags: ['v1'] }, Check: { CheckID: `c-${s}-${i}`, Name: 'alive', Status: 'passing', ServiceID: `svc-${s}-${i}` } }));
+          if (regs.length >= 64) await Promise.all(regs.splice(0));
+        }
       }
-    }
-    await Promise.all(regs);
+      await Promise.all(regs);
+    };
+    const exportTo = (peers: string[]): Promise<Response> => call(A, 'PUT', '/v1/config', { Kind: 'exported-services', Name: 'default', Services: peers.length ? [{ Name: '*', Consumers: peers.map((Peer) => ({ Peer })) }] : [] });
+    // Watched with blocking queries (not a tight poll, which would make the peer render 5,000 names every few ms).
+    const seenIndex = new Map<string, number>();
+    const servicesOn = async (peer: string): Promise<number> => {
+      const r = await call(B, 'GET', `/v1/catalog/services?peer=${peer}&index=${seenIndex.get(peer) ?? 0}&wait=2s`);
+      seenIndex.set(peer, Number(r.headers.get('x-consul-index')));
+      return Object.keys((await r.json()) as object).length;
+    };
+    const allPeers = ['b0', 'b1', 'b2', 'b3', 'b4'];
+    await call(A, 'PUT', '/v1/agent/service/register', { Name: 'probe', Check: { CheckID: 'probe-ttl', TTL: '10m', Status: 'passing' } });
+
+    // Propagation of one health change to the peer, observed with a blocking query on the peer.
+    const statusOnB = async (): Promise<{ status?: string; index: number }> => {
+      const r = await call(B, 'GET', '/v1/health/service/probe?peer=a0');
+      const body = (await r.json()) as { Checks: { Status: string }[] }[];
+      return { status: body[0]?.Checks[0]?.Status, index: Number(r.headers.get('x-consul-index')) };
+    };
+    const one = payload(1, 'probe');
+    const propagation = async (): Promise<{ lat: number[]; rtt: number[] }> => {
+      await waitUntil(async () => (await statusOnB()).status !== undefined, 120_000, 'probe on B');
+      const lat: number[] = [];
+      const rtt: number[] = [];
+      for (let i = 0; i < opts.changes; i++) {
+        let { index, status } = await statusOnB();
+        const want = status === 'passing' ? 'critical' : 'passing';
+        const s0 = performance.now();
+        await call(A, 'PUT', `/v1/agent/check/${want === 'critical' ? 'fail' : 'pass'}/probe-ttl`);
+        for (;;) {
+          const r = await call(B, 'GET', `/v1/health/service/probe?peer=a0&index=${index}&wait=10s`);
+          const body = (await r.json()) as { Checks: { Status: string }[] }[];
+          index = Number(r.headers.get('x-consul-index'));
+          if (body[0]?.Checks[0]?.Status === want) break;
+        }
+        lat.push(performance.now() - s0);
+        const e0 = performance.now();
+        await new Promise<void>((res, rej) => client.makeUnaryRequest('/bench.Bare/Echo', id, id, one, (e) => (e ? rej(e) : res())));
+        rtt.push(performance.now() - e0);
+        status = want;
+      }
+      return { lat: lat.sort((a, b) => a - b), rtt: rtt.sort((a, b) => a - b) };
+    };
+
+    // 2. Small catalog: 50 services × perService exported to 5 peers.
+    const small = Math.min(50, opts.services);
+    await register(0, small - 1);
+    await exportTo(allPeers);
+    for (let p = 0; p < allPeers.length; p++) await waitUntil(async () => (await servicesOn(`a${p}`)) >= small, 120_000, `small export on a${p}`);
+    const pSmall = await propagation();
+
+    // 3. Bulk: the rest registered while unexported, then everything exported at once to one peer.
+    await exportTo([]);
+    await waitUntil(async () => (await servicesOn('a0')) === 0, 120_000, 'unexport');
+    const r0 = performance.now();
+    await register(small - 1, opts.services - 1);
+    const registerSecs = (performance.now() - r0) / 1000;
     const t0 = performance.now();
-    await call(A, 'PUT', '/v1/config', { Kind: 'exported-services', Name: 'default', Services: [{ Name: '*', Consumers: [{ Peer: 'b0' }] }] });
-    // Each service's instances arrive in one transaction, so all names present = all instances present.
-    await waitUntil(async () => Object.keys((await (await call(B, 'GET', '/v1/catalog/services?peer=a0')).json()) as object).length >= opts.services, 600_000, 'bulk replication');
+    await exportTo(['b0']);
+    // Services commit in batches with all their instances, so all names present = all instances present.
+    await waitUntil(async () => (await servicesOn('a0')) >= opts.services, 600_000, 'bulk replication');
     const secs = (performance.now() - t0) / 1000;
     const seen = ((await (await call(B, 'GET', '/v1/health/state/any?peer=a0')).json()) as unknown[]).length;
-    if (seen !== total) throw new Error(`bench: expected ${total} imported instances, found ${seen}`);
-    const perSec = total / secs;
+    const expected = (opts.services - 1) * opts.perService + 1;
+    if (seen !== expected) throw new Error(`bench: expected ${expected} imported instances, found ${seen}`);
+    const perSec = expected / secs;
+    const rssA = peakRssMiB(A.proc.pid);
+    const rssB = peakRssMiB(B.proc.pid);
     // Bound: the same number of ExportedService messages over one bare gRPC stream, each acked.
     const msgs = Array.from({ length: opts.services }, (_, s) => payload(opts.perService, `svc-${s}`));
     const b0 = performance.now();
@@ -123,53 +184,33 @@ export async function benchPeering(opts: { services: number; perService: number;
       for (const m of msgs) st.write(m);
     });
     const bareSecs = (performance.now() - b0) / 1000;
-    printTable(`Bulk replication: ${opts.services} services × ${opts.perService} instances exported at once`, ['what', 'seconds', 'instances/s', 'peak RSS A (MiB)', 'peak RSS B (MiB)'], [
+    printTable(`Bulk replication: ${opts.services} services × ${opts.perService} instances (${expected}) exported at once to one peer`, ['what', 'seconds', 'instances/s', 'peak RSS A (MiB)', 'peak RSS B (MiB)'], [
       ['bare gRPC stream, same payloads, acked', fmt(bareSecs, 2), fmt(total / bareSecs, 0), '', ''],
-      ['isthmus: export → all visible on the peer', fmt(secs, 2), fmt(perSec, 0), fmt(peakRssMiB(A.proc.pid), 0), fmt(peakRssMiB(B.proc.pid), 0)],
+      ['isthmus: export → all visible on the peer', fmt(secs, 2), fmt(perSec, 0), fmt(rssA, 0), fmt(rssB, 0)],
     ]);
-    console.log(`ratio isthmus/bare instances/s: ${fmt(perSec / (total / bareSecs), 3)}`);
+    console.log(`ratio isthmus/bare instances/s: ${fmt(perSec / (total / bareSecs), 3)} (registering the ${total} instances over HTTP took ${fmt(registerSecs, 1)} s)`);
+    out.bulkSeconds = secs;
     out.bulkInstancesPerSec = perSec;
     out.bareInstancesPerSec = total / bareSecs;
-    out.peakRssAMiB = peakRssMiB(A.proc.pid);
-    out.peakRssBMiB = peakRssMiB(B.proc.pid);
+    out.peakRssAMiB = rssA;
+    out.peakRssBMiB = rssB;
+    out.registerSeconds = registerSecs;
 
-    // 3. Propagation of one health change, observed with a blocking query on the peer.
-    await call(A, 'PUT', '/v1/agent/service/register', { Name: 'probe', Check: { CheckID: 'probe-ttl', TTL: '10m', Status: 'passing' } });
-    await call(A, 'PUT', '/v1/config', { Kind: 'exported-services', Name: 'default', Services: [{ Name: 'probe', Consumers: [{ Peer: 'b0' }] }] });
-    const statusOnB = async (): Promise<{ status?: string; index: number }> => {
-      const r = await call(B, 'GET', '/v1/health/service/probe?peer=a0');
-      const body = (await r.json()) as { Checks: { Status: string }[] }[];
-      return { status: body[0]?.Checks[0]?.Status, index: Number(r.headers.get('x-consul-index')) };
-    };
-    await waitUntil(async () => (await statusOnB()).status === 'passing', 60_000, 'probe on B');
-    const lat: number[] = [];
-    const rtt: number[] = [];
-    const one = payload(1, 'probe');
-    for (let i = 0; i < opts.changes; i++) {
-      const want = i % 2 === 0 ? 'critical' : 'passing';
-      let { index } = await statusOnB();
-      const s0 = performance.now();
-      await call(A, 'PUT', `/v1/agent/check/${want === 'critical' ? 'fail' : 'pass'}/probe-ttl`);
-      for (;;) {
-        const r = await call(B, 'GET', `/v1/health/service/probe?peer=a0&index=${index}&wait=10s`);
-        const body = (await r.json()) as { Checks: { Status: string }[] }[];
-        index = Number(r.headers.get('x-consul-index'));
-        if (body[0]?.Checks[0]?.Status === want) break;
-      }
-      lat.push(performance.now() - s0);
-      const e0 = performance.now();
-      await new Promise<void>((res, rej) => client.makeUnaryRequest('/bench.Bare/Echo', id, id, one, (e) => (e ? rej(e) : res())));
-      rtt.push(performance.now() - e0);
-    }
-    lat.sort((a, b) => a - b);
-    rtt.sort((a, b) => a - b);
-    printTable(`Propagation: one health change on A → visible on B (${opts.changes} changes, ms)`, ['what', 'p50', 'p99'], [
-      ['bare gRPC round trip of the same payload', fmt(percentile(rtt, 50), 2), fmt(percentile(rtt, 99), 2)],
-      ['isthmus: HTTP write on A → blocking read on B returns', fmt(percentile(lat, 50), 2), fmt(percentile(lat, 99), 2)],
+    // 4. Large catalog: everything exported to all 5 peers, then the same health changes.
+    await exportTo(allPeers);
+    for (let p = 0; p < allPeers.length; p++) await waitUntil(async () => (await servicesOn(`a${p}`)) >= opts.services, 600_000, `full export on a${p}`);
+    const pLarge = await propagation();
+    printTable(`Propagation: one health change on A → visible on B, exported to 5 peers (${opts.changes} changes each, ms)`, ['what', 'p50', 'p99'], [
+      ['bare gRPC round trip of the same payload', fmt(percentile(pLarge.rtt, 50), 2), fmt(percentile(pLarge.rtt, 99), 2)],
+      [`isthmus, ${small} services × ${opts.perService}`, fmt(percentile(pSmall.lat, 50), 2), fmt(percentile(pSmall.lat, 99), 2)],
+      [`isthmus, ${opts.services} services × ${opts.perService}`, fmt(percentile(pLarge.lat, 50), 2), fmt(percentile(pLarge.lat, 99), 2)],
     ]);
-    console.log(`ratio isthmus/bare: p50 ${fmt(percentile(lat, 50) / percentile(rtt, 50), 1)}, p99 ${fmt(percentile(lat, 99) / percentile(rtt, 99), 1)}`);
-    out.propagationP50Ms = percentile(lat, 50);
-    out.propagationP99Ms = percentile(lat, 99);
+    console.log(`ratio ${opts.services} vs ${small} services: p50 ${fmt(percentile(pLarge.lat, 50) / percentile(pSmall.lat, 50), 2)}, p99 ${fmt(percentile(pLarge.lat, 99) / percentile(pSmall.lat, 99), 2)}; isthmus/bare round trip p99 ${fmt(percentile(pLarge.lat, 99) / percentile(pLarge.rtt, 99), 1)}`);
+    out.propagationSmallP50Ms = percentile(pSmall.lat, 50);
+    out.propagationSmallP99Ms = percentile(pSmall.lat, 99);
+    out.propagationP50Ms = percentile(pLarge.lat, 50);
+    out.propagationP99Ms = percentile(pLarge.lat, 99);
+    out.peakRssBAllPeersMiB = peakRssMiB(B.proc.pid);
   } finally {
     client.close();
     bare.server.forceShutdown();

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 /** Starts the bare baseline server in its own process; resolves with its port. */
-export async function startBare(mode: 'serve' | 'hold', bodyFile: string): Promise<{ port: number; proc: ChildProcess }> {
+export async function startBare(mode: 'serve' | 'hold' | 'sqlite', bodyFile: string): Promise<{ port: number; proc: ChildProcess }> {
   const proc = spawn(process.execPath, [join(HERE, 'bare-server.js'), mode, bodyFile], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';

@@ -15,6 +15,7 @@ export class IndexHub {
   #floor: number;
   readonly #topics = new Map<string, number>();
   readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #listeners = new Set<(topics: readonly string[], revision: number) => void>();
 
   constructor(floor = 1) {
     this.#floor = Math.max(1, floor);
@@ -37,13 +38,24 @@ export class IndexHub {
   /** Records that `topics` changed at `revision` and wakes waiters whose index moved past theirs. */
   bump(topics: Iterable<string>, revision: number): void {
     const woken = new Set<Waiter>();
-    for (const t of topics) {
+    const list = [...topics];
+    for (const t of list) {
       if ((this.#topics.get(t) ?? 0) < revision) this.#topics.set(t, revision);
       const set = this.#waiters.get(t);
       if (!set) continue;
       for (const w of set) if (revision > w.minIndex) woken.add(w);
     }
     for (const w of woken) this.#release(w);
+    for (const l of this.#listeners) l(list, revision);
+  }
+
+  /**
+   * Calls `listener` after every bump with the topics it named (push-style consumers such as the
+   * peering exporter, which must know *which* topics moved). Returns the unsubscribe function.
+   */
+  onBump(listener: (topics: readonly string[], revision: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
   }
 
   #release(w: Waiter): void {

@@ -198,6 +198,17 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
       const s = await opts.newStore({ historyRevisions: 5 });
       for (let i = 0; i < 20; i++) await put(s, 'k', String(i));
       await assert.rejects(take(s.watch('k', { fromRevision: 2 }), 1), (err: unknown) => IsthmusError.is(err) && err.code === 'OUT_OF_RANGE');
+      // The retained window (after the history wrapped around several times) is intact and in order.
+      const kept = await take(s.watch('k', { fromRevision: 16 }), 5);
+      assert.deepEqual(
+        kept.map((b) => [b.revision, b.events[0]?.type === 'put' ? b.events[0].entry.value : '']),
+        [16, 17, 18, 19, 20].map((r) => [r, String(r - 1)]),
+      );
+      await s.compact(18);
+      await assert.rejects(take(s.watch('k', { fromRevision: 18 }), 1), (err: unknown) => IsthmusError.is(err) && err.code === 'OUT_OF_RANGE');
+      assert.deepEqual((await take(s.watch('k', { fromRevision: 19 }), 2)).map((b) => b.revision), [19, 20]);
+      assert.equal(await put(s, 'k', 'x'), 21);
+      assert.deepEqual((await take(s.watch('k', { fromRevision: 19 }), 3)).map((b) => b.revision), [19, 20, 21]);
       await s.close();
     });
 

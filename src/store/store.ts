@@ -70,9 +70,21 @@ export interface ReadableStore {
   watch(prefix: string, options?: WatchOptions): AsyncIterable<WatchBatch>;
 }
 
+export interface TxnOptions {
+  /**
+   * Called once, synchronously, as soon as the transaction's outcome and revision are decided and
+   * later transactions of this store will see it — possibly before it is durable. The returned
+   * promise still resolves only once the transaction is durable (a backend with group commit
+   * shares one fsync between the transactions decided meanwhile). Backends that decide and persist
+   * in one step call it just before resolving.
+   */
+  onApplied?: (result: TxnResult) => void;
+}
+
 /** The full store: the read side plus atomic writes, compaction and closing. */
 export interface Store extends ReadableStore {
-  txn(request: TxnRequest): Promise<TxnResult>;
+  /** Applies a transaction atomically; resolves once it is durable (acknowledged writes survive kill -9). */
+  txn(request: TxnRequest, options?: TxnOptions): Promise<TxnResult>;
   /** Forgets history at and below `revision`; watches from there then fail with OUT_OF_RANGE. */
   compact(revision: number): Promise<void>;
   close(): Promise<void>;

@@ -7,6 +7,8 @@ export const DEFAULT_WATCH_QUEUE_LIMIT = 10_000;
 
 interface Watcher {
   prefix: string;
+  /** Batches below this revision are not delivered (the watcher asked to start later). */
+  minRevision: number;
   queue: WatchBatch[];
   wake: (() => void) | undefined;
   failure: IsthmusError | undefined;
@@ -42,6 +44,7 @@ export class WatchBroker {
   /** Delivers a committed batch to every matching watcher. */
   publish(batch: WatchBatch): void {
     for (const w of this.#watchers) {
+      if (batch.revision < w.minRevision) continue;
       const filtered = filterBatch(batch, w.prefix);
       if (!filtered) continue;
       if (w.queue.length >= this.#queueLimit) {
@@ -68,8 +71,8 @@ export class WatchBroker {
 
   /** Registers synchronously (history and live changes cannot interleave), then iterates. */
   watch(prefix: string, options: WatchOptions = {}): AsyncIterable<WatchBatch> {
-    const watcher: Watcher = { prefix, queue: [], wake: undefined, failure: undefined, closed: this.#closed };
     const from = options.fromRevision;
+    const watcher: Watcher = { prefix, minRevision: from ?? 0, queue: [], wake: undefined, failure: undefined, closed: this.#closed };
     if (from !== undefined) {
       const compacted = this.#source.compactedRevision();
       if (from <= compacted) {

@@ -37,6 +37,7 @@ describe('isthmus demo', () => {
     assert.ok(split, out);
     assert.ok(Number(split[1]) > 0 && Number(split[2]) > 0 && Number(split[1]) + Number(split[2]) === 40, 'both sides of the split answered');
     assert.match(out, /9\. Transparent proxy(: skipped on this machine \(.+\)\.| in a network namespace[\s\S]*the app \(uid 65534\) got: "hello from backend, reached transparently")/);
+    assert.match(out, /Web UI: east http:\/\/127\.0\.0\.1:\d+\/ui\/ {2}west http:\/\/127\.0\.0\.1:\d+\/ui\//);
     assert.match(out, /Stopped; all demo processes cleaned up\./);
   });
 

@@ -7,6 +7,7 @@ import type { Logger } from '../../lib/log.js';
 import type { AgentService, IsthmusClient } from '../../sdk/client.js';
 import { chainEndsIn, splitPems, uriSans } from '../tls/identity.js';
 import { pipeBoth, SocketSet, TtlCache } from '../pipe.js';
+import { DecisionCache, SessionStore, VerifiedIdentities } from './decisions.js';
 import { HTTP_PROTOCOLS } from '../l7/route.js';
 import { originalDstUnavailable } from '../tproxy/original-dst.js';
 import { DEFAULT_OUTBOUND_PORT } from '../tproxy/rules.js';
@@ -18,8 +19,10 @@ import { TransparentOutbound } from './transparent.js';
 import type { Endpoint, Material } from './types.js';
 
 export const DEFAULT_REFRESH_MS = 5_000;
-/** Endpoint lookups and authorization answers are reused this long (intention changes apply within it). */
+/** Endpoint lookups are reused this long. */
 export const DECISION_TTL_MS = 1_000;
+/** Pause before re-watching intentions after the agent failed to answer. */
+const WATCH_RETRY_MS = 1_000;
 
 type Upstream = NonNullable<NonNullable<AgentService['Proxy']>['Upstreams']>[number];
 
@@ -46,7 +49,11 @@ export class SidecarProxy {
   readonly #outbound: net.Server[] = [];
   #timer: NodeJS.Timeout | undefined;
   readonly #sockets = new SocketSet();
-  readonly #authz = new TtlCache<{ Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean }>(DECISION_TTL_MS);
+  /** Authorization answers, dropped whenever the intentions of our destination change (blocking query). */
+  readonly #authz = new DecisionCache<{ Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean }>();
+  readonly #verified = new VerifiedIdentities();
+  readonly #tlsSessions = new SessionStore();
+  readonly #stopping = new AbortController();
   #resolver!: TargetResolver;
   #httpOut!: HttpOutbound;
   #httpIn!: HttpInbound;
@@ -136,6 +143,7 @@ export class SidecarProxy {
     }
     this.#timer = setInterval(() => void this.#refresh(), this.#o.refreshMs ?? DEFAULT_REFRESH_MS);
     this.#timer.unref();
+    void this.#watchIntentions();
     return { inbound: (this.#inbound.address() as net.AddressInfo).port, upstreams, ...(transparent !== undefined ? { transparent } : {}) };
   }
 
@@ -159,10 +167,37 @@ export class SidecarProxy {
       const next = await this.#load();
       if (next.certPem === this.#m.certPem && JSON.stringify(next.localRoots) === JSON.stringify(this.#m.localRoots) && JSON.stringify(next.bundles) === JSON.stringify(this.#m.bundles)) return;
       this.#m = next;
+      // New trust: identities, decisions and sessions established under the old one are re-checked.
+      this.#verified.clear();
+      this.#authz.invalidate();
+      this.#tlsSessions.clear();
       this.#inbound?.setSecureContext(this.#serverContext());
       this.#log.info('proxy certificates refreshed');
     } catch (err) {
       this.#log.warn('cannot refresh proxy certificates; keeping the current ones', { error: (err as Error).message });
+    }
+  }
+
+  /** Drops cached authorization answers whenever the intentions deciding our destination change. */
+  async #watchIntentions(): Promise<void> {
+    const signal = this.#stopping.signal;
+    let index = 0;
+    while (!signal.aborted) {
+      try {
+        const next = await this.#client.watchIntentions(this.#destination, index, { signal });
+        if (next !== index) {
+          if (index !== 0) this.#log.debug('intentions changed; dropping cached authorizations', { index: next });
+          this.#authz.invalidate();
+        }
+        index = next < index ? 0 : next;
+      } catch (err) {
+        if (signal.aborted) return;
+        // Without change notices, decisions cannot be trusted for long: drop them and retry.
+        this.#authz.invalidate();
+        index = 0;
+        this.#log.debug('cannot watch intentions; retrying', { error: (err as Error).message });
+        await new Promise((r) => setTimeout(r, WATCH_RETRY_MS).unref());
+      }
     }
   }
 
@@ -172,12 +207,17 @@ export class SidecarProxy {
     const peer = sock.getPeerCertificate(true);
     const uri = uriSans(peer.subjectaltname).find((u) => u.startsWith('spiffe://'));
     if (!uri) return void sock.destroy();
-    // The chain must end in the roots of the trust domain the certificate claims.
-    const td = tdOf(uri);
-    const roots = td === this.#m.trustDomain ? this.#m.localRoots : (this.#m.bundles.find((b) => b.TrustDomain.toLowerCase() === td)?.RootPEMs ?? []);
-    if (roots.length === 0 || !chainEndsIn(peer, splitPems(roots))) {
-      this.#log.warn('refused a client whose certificate does not chain to its trust domain', { uri });
-      return void sock.destroy();
+    // A resumed session carries a certificate whose chain we verified on its full handshake.
+    const known = sock.isSessionReused() && this.#verified.lookup(peer.fingerprint256) === uri;
+    if (!known) {
+      // The chain must end in the roots of the trust domain the certificate claims.
+      const td = tdOf(uri);
+      const roots = td === this.#m.trustDomain ? this.#m.localRoots : (this.#m.bundles.find((b) => b.TrustDomain.toLowerCase() === td)?.RootPEMs ?? []);
+      if (roots.length === 0 || !chainEndsIn(peer, splitPems(roots))) {
+        this.#log.warn('refused a client whose certificate does not chain to its trust domain', { uri, resumed: sock.isSessionReused() });
+        return void sock.destroy();
+      }
+      this.#verified.remember(peer.fingerprint256, uri);
     }
     let auth: { Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean };
     try {
@@ -191,9 +231,10 @@ export class SidecarProxy {
       return this.#httpIn.accept(sock, { perms: auth.Permissions as never, defaultAllow: auth.DefaultAllow === true, source: uri });
     }
     if (!auth.Authorized) {
-      this.#log.info('connection denied by intentions', { source: uri, reason: auth.Reason });
+      this.#log.info('connection denied by intentions', { source: uri, reason: auth.Reason, resumed: sock.isSessionReused() });
       return void sock.destroy();
     }
+    this.#log.debug('inbound connection authorized', { source: uri, resumed: sock.isSessionReused() });
     const proxy = this.#svc.Proxy as NonNullable<AgentService['Proxy']>;
     const app = net.connect({ host: proxy.LocalServiceAddress || '127.0.0.1', port: proxy.LocalServicePort ?? 0 });
     this.#sockets.add(app);
@@ -289,13 +330,18 @@ export class SidecarProxy {
 
   /** Dials an endpoint with mTLS and joins it to the client connection. */
   #join(client: net.Socket, ep: Endpoint, what: string): void {
-    const up = tls.connect(mtlsOptions(ep, this.#m));
+    const sessionKey = `${ep.host}:${ep.port}/${ep.sni}`;
+    const session = this.#tlsSessions.get(sessionKey);
+    // Resume the last session with this endpoint: no certificate signatures on the way back.
+    const up = tls.connect({ ...mtlsOptions(ep, this.#m), ...(session ? { session } : {}) });
     this.#sockets.add(up);
+    up.on('session', (s: Buffer) => this.#tlsSessions.set(sessionKey, s));
     up.once('secureConnect', () => {
       pipeBoth(client, up);
       client.resume();
     });
     up.once('error', (err) => {
+      this.#tlsSessions.forget(sessionKey);
       this.#log.warn('upstream connection failed', { upstream: what, reason: err.message });
       client.destroy();
     });
@@ -303,6 +349,7 @@ export class SidecarProxy {
 
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
+    this.#stopping.abort();
     this.#httpOut?.close();
     this.#httpIn?.close();
     await this.#transparent?.close();

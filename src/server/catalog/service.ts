@@ -79,28 +79,80 @@ export class CatalogService {
     this.#log.debug('catalog loaded', { entries: entries.length, revision });
   }
 
-  /** Commits ops atomically, then applies them to the projection and wakes blocked readers. */
+  /**
+   * Runs one write in order. The next write may start once this one is applied to the projection
+   * (it computes its changes against it), without waiting for this one's fsync: concurrent writers
+   * share the store's group commit. The caller is answered only once its commit is durable.
+   */
+  #run<T>(task: () => Promise<T> | T): Promise<T> {
+    let durable: Promise<unknown> = Promise.resolve();
+    const applied = this.#writes.run(async () => {
+      this.#durable = undefined;
+      const value = await task();
+      durable = this.#durable ?? Promise.resolve();
+      return value;
+    });
+    return applied.then(async (value) => {
+      await durable;
+      return value;
+    });
+  }
+
+  /** Durability of the commit made by the write currently running (see #run). */
+  #durable: Promise<unknown> | undefined;
+
+  /**
+   * Commits ops atomically: applies them to the projection as soon as the store has decided the
+   * transaction, and wakes blocked readers once it is durable. Resolves at the former.
+   */
   async #commit(ops: TxnOp[]): Promise<number> {
     if (ops.length === 0) return this.#store.revision();
-    const { revision } = await this.#store.txn({ success: ops });
     const touched = new Set<string>();
-    for (const op of ops) {
-      let t: string[] = [];
-      if (op.type === 'put') {
-        t = this.#state.applyPut(op.key, op.value, undefined, revision);
-      } else if (op.type === 'delete') {
-        t = this.#state.applyDelete(op.key);
+    let applied: number | undefined;
+    const apply = (revision: number): void => {
+      if (applied !== undefined) return;
+      applied = revision;
+      for (const op of ops) {
+        let t: string[] = [];
+        if (op.type === 'put') {
+          t = this.#state.applyPut(op.key, op.value, undefined, revision);
+        } else if (op.type === 'delete') {
+          t = this.#state.applyDelete(op.key);
+        }
+        for (const x of t) touched.add(x);
       }
-      for (const x of t) touched.add(x);
-    }
-    this.#hub.bump(touched, revision);
-    return revision;
+    };
+    const done = this.#store.txn({ success: ops }, { onApplied: (r) => apply(r.revision) }).then(
+      ({ revision }) => {
+        apply(revision);
+        this.#hub.bump(touched, revision);
+        return revision;
+      },
+      async (err: unknown) => {
+        // Applied but never made durable (the batch's COMMIT failed): rebuild the projection from the store.
+        if (applied !== undefined) await this.#resync();
+        throw err;
+      },
+    );
+    this.#durable = done;
+    done.catch(() => undefined); // the caller observes it through #run
+    if (applied === undefined) return done;
+    return applied;
+  }
+
+  /** Reloads the projection from the store and wakes every reader (after a failed commit). */
+  async #resync(): Promise<void> {
+    const { entries, revision } = await this.#store.list(CATALOG_PREFIX);
+    const touched = this.#state.reset();
+    for (const e of entries) for (const t of this.#state.applyPut(e.key, e.value, e.createRevision, e.modRevision)) touched.add(t);
+    this.#hub.bump(touched, revision + 1);
+    this.#log.warn('catalog projection reloaded after a failed commit', { entries: entries.length, revision });
   }
 
   /** Registers a node and optionally a service and checks; writes only what changed. */
   register(reg: Registration, options: RegisterOptions = {}): Promise<number> {
     const ks = options.keyspace ?? '';
-    return this.#writes.run(async () => {
+    return this.#run(async () => {
       const r = this.#state;
       const ops: TxnOp[] = [];
       const put = (key: string, value: unknown, existing: { value: unknown } | undefined): void => {
@@ -152,7 +204,7 @@ export class CatalogService {
   /** Removes a node (with everything on it), a service (with its checks) or a check; unknown targets are a no-op. */
   deregister(d: Deregistration, options: { keyspace?: Keyspace } = {}): Promise<number> {
     const ks = options.keyspace ?? '';
-    return this.#writes.run(async () => {
+    return this.#run(async () => {
       const r = this.#state;
       const ops: TxnOp[] = [];
       const gone = new Set<string>();
@@ -189,17 +241,39 @@ export class CatalogService {
    * without any service deleted. Unchanged objects are not rewritten. One transaction.
    */
   applyImportedService(peer: Keyspace, name: string, instances: ImportedInstance[]): Promise<number> {
-    return this.#writes.run(async () => {
+    return this.applyImportedServices(peer, [{ name, instances }]);
+  }
+
+  /** applyImportedService for a batch of services, in one transaction (the importer batches bursts). */
+  applyImportedServices(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[]): Promise<number> {
+    return this.#run(async () => {
       // Imported proxies carry the importer's VIP (the exporter stripped its own).
-      instances = await Promise.all(instances.map(async (i) => ({ ...i, service: await this.#withVirtualIp(peer, i.service) })));
+      const vips = this.virtualIps !== undefined && batch.some((b) => b.instances.some((i) => virtualIpName(i.service) !== undefined));
+      const stamped = vips
+        ? await Promise.all(batch.map(async (b) => ({ name: b.name, instances: await Promise.all(b.instances.map(async (i) => ({ ...i, service: await this.#withVirtualIp(peer, i.service) }))) })))
+        : batch;
       const gone = new Set<string>();
-      const r = this.#state;
-      const ops: TxnOp[] = [];
-      const put = (key: string, value: unknown, existing: { value: unknown } | undefined): void => {
-        if (!existing || !sameJson(existing.value, value)) ops.push({ type: 'put', key, value: JSON.stringify(value) });
-      };
+      const rev = await this.#commit(this.#importOps(peer, stamped, gone));
+      if (gone.size > 0) void this.virtualIps?.released(peer, [...gone]);
+      return rev;
+    });
+  }
+
+  #importOps(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[], gone: Set<string>): TxnOp[] {
+    const r = this.#state;
+    const ops: TxnOp[] = [];
+    const written = new Map<string, string>();
+    const put = (key: string, value: unknown, existing: { value: unknown } | undefined): void => {
+      const json = JSON.stringify(value);
+      if (written.get(key) === json) return; // the same node arriving with several services of the batch
+      if (!written.has(key) && existing && JSON.stringify(existing.value) === json) return;
+      written.set(key, json);
+      ops.push({ type: 'put', key, value: json });
+    };
+    const touchedNodes = new Set<string>();
+    const adding = new Set<string>();
+    for (const { name, instances } of batch) {
       const wanted = new Set(instances.map((i) => `${i.node.Node}\0${i.service.ID}`));
-      const touchedNodes = new Set<string>();
       for (const { node, service } of r.serviceInstances(peer, name)) {
         const k = `${node.value.Node}\0${service.value.ID}`;
         if (wanted.has(k)) continue;
@@ -211,6 +285,7 @@ export class CatalogService {
       }
       for (const inst of instances) {
         const nodeName = inst.node.Node;
+        adding.add(nodeName);
         put(catalogKeys.node(peer, nodeName), { ...inst.node, PeerName: peer }, r.node(peer, nodeName));
         put(catalogKeys.service(peer, nodeName, inst.service.ID), { ...inst.service, Node: nodeName, PeerName: peer }, r.service(peer, nodeName, inst.service.ID));
         const keep = new Set(inst.checks.map((c) => c.CheckID));
@@ -219,23 +294,21 @@ export class CatalogService {
         }
         for (const c of inst.checks) put(catalogKeys.check(peer, nodeName, c.CheckID), { ...c, Node: nodeName, PeerName: peer }, r.check(peer, nodeName, c.CheckID));
       }
-      // Imported nodes left without any service go too.
-      const deleted = new Set(ops.filter((o) => o.type === 'delete').map((o) => (o as { key: string }).key));
-      for (const nodeName of touchedNodes) {
-        const remaining = r.servicesOfNode(peer, nodeName).filter((s) => !deleted.has(catalogKeys.service(peer, nodeName, s.value.ID)));
-        const adding = instances.some((i) => i.node.Node === nodeName);
-        if (remaining.length === 0 && !adding) {
-          for (const c of r.checksOfNode(peer, nodeName)) {
-            const key = catalogKeys.check(peer, nodeName, c.value.CheckID);
-            if (!deleted.has(key)) ops.push({ type: 'delete', key });
-          }
-          ops.push({ type: 'delete', key: catalogKeys.node(peer, nodeName) });
+    }
+    // Imported nodes left without any service go too.
+    const deleted = new Set(ops.filter((o) => o.type === 'delete').map((o) => (o as { key: string }).key));
+    for (const nodeName of touchedNodes) {
+      if (adding.has(nodeName)) continue;
+      const remaining = r.servicesOfNode(peer, nodeName).filter((s) => !deleted.has(catalogKeys.service(peer, nodeName, s.value.ID)));
+      if (remaining.length === 0) {
+        for (const c of r.checksOfNode(peer, nodeName)) {
+          const key = catalogKeys.check(peer, nodeName, c.value.CheckID);
+          if (!deleted.has(key)) ops.push({ type: 'delete', key });
         }
+        ops.push({ type: 'delete', key: catalogKeys.node(peer, nodeName) });
       }
-      const rev = await this.#commit(ops);
-      if (gone.size > 0) void this.virtualIps?.released(peer, [...gone]);
-      return rev;
-    });
+    }
+    return ops;
   }
 
   /** Imported service names of a peer (for pruning against an ExportedServiceList). */
@@ -248,7 +321,7 @@ export class CatalogService {
    * transaction; returns how many remain. The peering deletion routine calls it at a limited rate.
    */
   deleteImportedNodes(peer: Keyspace, maxNodes: number): Promise<number> {
-    return this.#writes.run(async () => {
+    return this.#run(async () => {
       const r = this.#state;
       const nodes = r.nodes(peer);
       const ops: TxnOp[] = [];
@@ -270,7 +343,7 @@ export class CatalogService {
 
   /** Sets a local check's status and output; writes only when either changed. Returns the check after. */
   updateCheck(node: string, checkId: string, update: { status: CheckStatus; output: string }): Promise<Indexed<CheckRecord> | undefined> {
-    return this.#writes.run(async () => {
+    return this.#run(async () => {
       const cur = this.#state.check('', node, checkId);
       if (!cur) return undefined;
       if (cur.value.Status === update.status && cur.value.Output === update.output) return cur;

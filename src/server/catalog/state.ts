@@ -10,6 +10,8 @@ class KeyspaceState {
   readonly byName = new Map<string, Map<string, Indexed<ServiceRecord>>>();
   /** "node\0serviceID" → checks of that instance ("node\0" holds node-level checks). */
   readonly checksByInstance = new Map<string, Map<string, Indexed<CheckRecord>>>();
+  /** service kind (non-empty only: mesh-gateway, connect-proxy, …) → "node\0id" → instance */
+  readonly byKind = new Map<string, Map<string, Indexed<ServiceRecord>>>();
 }
 
 function instanceKey(node: string, serviceId: string): string {
@@ -20,6 +22,13 @@ function inner<V>(outer: Map<string, Map<string, V>>, key: string): Map<string, 
   let m = outer.get(key);
   if (!m) outer.set(key, (m = new Map()));
   return m;
+}
+
+function unindexKind(s: KeyspaceState, old: ServiceRecord, key: string): void {
+  if (!old.Kind) return;
+  const m = s.byKind.get(old.Kind);
+  m?.delete(key);
+  if (m?.size === 0) s.byKind.delete(old.Kind);
 }
 
 function byNodeThenId(a: Indexed<ServiceRecord>, b: Indexed<ServiceRecord>): number {
@@ -44,6 +53,10 @@ export interface CatalogReader {
   serviceTags(ks: Keyspace, nodeMeta?: Record<string, string>): Map<string, string[]>;
   /** Names of services with at least one instance (unsorted, cheap). */
   serviceNames(ks: Keyspace): string[];
+  /** Does a service have at least one instance? O(1). */
+  hasService(ks: Keyspace, name: string): boolean;
+  /** Instances of one service kind (e.g. every mesh gateway), unsorted; O(instances of that kind). */
+  instancesOfKind(ks: Keyspace, kind: string): Indexed<ServiceRecord>[];
   serviceInstances(ks: Keyspace, name: string, q?: ServiceQuery): { node: Indexed<NodeRecord>; service: Indexed<ServiceRecord> }[];
   healthService(ks: Keyspace, name: string, q?: ServiceQuery & { passingOnly?: boolean }): HealthEntry[];
   checksOfNode(ks: Keyspace, node: string): Indexed<CheckRecord>[];
@@ -69,6 +82,18 @@ function sortChecks(list: Indexed<CheckRecord>[]): Indexed<CheckRecord>[] {
 
 export class CatalogState implements CatalogReader {
   readonly #spaces = new Map<Keyspace, KeyspaceState>();
+
+  /** Forgets everything (before a reload); returns the topics of what was there. */
+  reset(): Set<string> {
+    const touched = new Set<string>();
+    for (const [ks, s] of this.#spaces) {
+      touched.add(topics.nodes(ks)).add(topics.services(ks)).add(topics.checks(ks));
+      for (const n of s.nodes.keys()) touched.add(topics.node(ks, n));
+      for (const n of s.byName.keys()) touched.add(topics.service(ks, n));
+    }
+    this.#spaces.clear();
+    return touched;
+  }
 
   #space(ks: Keyspace): KeyspaceState | undefined {
     return this.#spaces.get(ks);
@@ -103,8 +128,10 @@ export class CatalogState implements CatalogReader {
         s.byName.get(old.value.Service)?.delete(`${k.node}\0${k.id}`);
         touched.push(topics.service(k.ks, old.value.Service));
       }
+      if (old) unindexKind(s, old.value, instanceKey(k.node, k.id));
       services.set(k.id, rec);
       inner(s.byName, rec.value.Service).set(`${k.node}\0${k.id}`, rec);
+      if (rec.value.Kind) inner(s.byKind, rec.value.Kind).set(instanceKey(k.node, k.id), rec);
       return touched;
     }
     const checks = inner(s.checks, k.node);
@@ -137,6 +164,7 @@ export class CatalogState implements CatalogReader {
       const names = s.byName.get(old.value.Service);
       names?.delete(`${k.node}\0${k.id}`);
       if (names?.size === 0) s.byName.delete(old.value.Service);
+      unindexKind(s, old.value, instanceKey(k.node, k.id));
       return [topics.services(k.ks), topics.node(k.ks, k.node), topics.service(k.ks, old.value.Service)];
     }
     const checks = s.checks.get(k.node);
@@ -209,6 +237,14 @@ export class CatalogState implements CatalogReader {
 
   serviceNames(ks: Keyspace): string[] {
     return [...(this.#space(ks)?.byName.keys() ?? [])];
+  }
+
+  hasService(ks: Keyspace, name: string): boolean {
+    return (this.#space(ks)?.byName.get(name)?.size ?? 0) > 0;
+  }
+
+  instancesOfKind(ks: Keyspace, kind: string): Indexed<ServiceRecord>[] {
+    return [...(this.#space(ks)?.byKind.get(kind)?.values() ?? [])];
   }
 
   serviceInstances(ks: Keyspace, name: string, q: ServiceQuery = {}): { node: Indexed<NodeRecord>; service: Indexed<ServiceRecord> }[] {

@@ -1,6 +1,6 @@
 // Virtual-IP DNS names (dataplane-l7-auth.md §1, peering.md §9.2), pure:
 // <svc>.virtual.<domain> (local), <svc>.virtual.<peer>.<domain> and <svc>.virtual.<peer>.peer.<domain> (imported).
-import type { DnsAnswer, DnsContext } from './answer.js';
+import { negativeAnswer, type DnsAnswer, type DnsContext } from './answer.js';
 
 export interface VirtualDnsContext extends DnsContext {
   /** The auto VIP of (peer, service); undefined when it has none. */
@@ -25,9 +25,9 @@ export function parseVirtualName(qname: string, domain: string): { service: stri
 export function answerVirtual(qname: string, qtype: string, ctx: VirtualDnsContext): DnsAnswer | undefined {
   const q = parseVirtualName(qname, ctx.domain);
   if (!q || !ctx.virtualIp) return undefined;
-  if (!ctx.canReadService(q.service, q.peer)) return { rcode: 'REFUSED', answers: [], additionals: [] };
+  if (!ctx.canReadService(q.service, q.peer)) return { rcode: 'REFUSED', answers: [], authorities: [], additionals: [] };
   const vip = ctx.virtualIp(q.peer, q.service);
-  if (!vip) return { rcode: 'NXDOMAIN', answers: [], additionals: [] };
+  if (!vip) return negativeAnswer(ctx, 'NXDOMAIN');
   const answers = qtype === 'A' || qtype === 'ANY' ? [{ name: qname, type: 'A' as const, ttl: 0, data: vip }] : [];
-  return { rcode: 'NOERROR', answers, additionals: [] };
+  return answers.length > 0 ? { rcode: 'NOERROR', answers, authorities: [], additionals: [] } : negativeAnswer(ctx, 'NODATA');
 }

@@ -57,13 +57,15 @@ export function metaHeaders(index: number, consistency: string): Record<string, 
     'X-Consul-KnownLeader': 'true',
     'X-Consul-LastContact': '0',
     'X-Consul-Effective-Consistency': consistency,
+    'X-Consul-Query-Backend': 'blocking-query',
   };
 }
 
 /** A small LRU of serialized responses keyed by request, valid while their index is unchanged. */
 interface CachedResponse {
   index: number;
-  body: string;
+  /** UTF-8 JSON, encoded once and shared by every response at this index. */
+  body: Buffer;
   filtered: boolean;
 }
 
@@ -137,16 +139,17 @@ export async function blockingRead(
   req: HttpRequest,
   topics: readonly string[],
   render: () => unknown,
-  options: { cache?: boolean } = {},
+  options: { cache?: boolean; /** Consul's gRPC-backed reads (peerings, exported services) send no X-Consul-Effective-Consistency. */ effectiveConsistency?: boolean } = {},
 ): Promise<HttpResult> {
   const params = parseQueryParams(req, deps.options);
   const filterText = queryOne(req.query, 'filter');
   const filter = filterText ? compileFilter(filterText) : undefined;
+  // Everything per request is worked out before blocking: a wake-up only looks up the shared body.
+  const key = cacheKey(req);
   if (params.minIndex > 0 && deps.hub.index(topics) <= params.minIndex) {
     await deps.hub.wait(topics, params.minIndex, params.waitMs, req.signal);
   }
   const index = deps.hub.index(topics);
-  const key = cacheKey(req);
   // Bodies that fold in live state (peering stream status) must not be served from the cache.
   let cached = options.cache === false ? undefined : deps.cache.get(key, index);
   if (cached === undefined) {
@@ -154,10 +157,11 @@ export async function blockingRead(
     const value = isRendered(out) ? out.value : out;
     // ?filter applies to list results (Consul's bexpr over each item's JSON).
     const shown = filter && Array.isArray(value) ? value.filter(filter) : value;
-    cached = { index, body: JSON.stringify(shown), filtered: isRendered(out) && out.filtered === true };
+    cached = { index, body: Buffer.from(JSON.stringify(shown)), filtered: isRendered(out) && out.filtered === true };
     if (options.cache !== false) deps.cache.set(key, cached);
   }
   const headers = metaHeaders(index, params.consistency);
+  if (options.effectiveConsistency === false) delete headers['X-Consul-Effective-Consistency'];
   if (cached.filtered) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
-  return { rawJson: cached.body, headers };
+  return { rawBody: cached.body, headers };
 }

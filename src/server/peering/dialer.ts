@@ -10,7 +10,9 @@ import { addressesToDial, isActive, isDialer } from './types.js';
 
 /** One outbound stream, as the transport layer (gRPC) provides it. */
 export interface PeerConnection {
-  send(msg: MessageInit): void;
+  /** `false`: the buffer is full, wait for `drained()`. */
+  send(msg: MessageInit): boolean | void;
+  drained?(): Promise<void>;
   end(): void;
   cancel(): void;
   /** Messages from the peer; finishes when the peer ends the stream; throws a coded error on failure. */
@@ -96,7 +98,7 @@ export class DialManager {
       let kind: FailureKind = 'other';
       let opened = false;
       let conn: PeerConnection | undefined;
-      const session = new PeerSession(this.#sessionDeps, { send: (m) => conn?.send(m), end: () => conn?.end() }, {
+      const session = new PeerSession(this.#sessionDeps, { send: (m) => conn?.send(m), drained: () => conn?.drained?.() ?? Promise.resolve(), end: () => conn?.end() }, {
         role: 'dialer',
         record: rec,
         ...(this.#o.heartbeatIntervalMs ? { heartbeatIntervalMs: this.#o.heartbeatIntervalMs } : {}),

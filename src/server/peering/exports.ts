@@ -127,9 +127,16 @@ export function exportedServicePayload(reader: CatalogReader, name: string): Wir
     .map(toWire);
 }
 
-/** Local mesh gateways (any service of kind mesh-gateway), healthy or not. */
+/** Names of the local services that have mesh-gateway instances (from the catalog's kind index). */
+export function meshGatewayNames(reader: CatalogReader): string[] {
+  return [...new Set(reader.instancesOfKind('', 'mesh-gateway').map((i) => i.value.Service))].sort();
+}
+
+/** Local mesh gateways (any service of kind mesh-gateway), healthy or not; O(gateways), not O(catalog). */
 export function meshGateways(reader: CatalogReader): HealthEntry[] {
-  return reader.serviceNames('').flatMap((n) => reader.healthService('', n)).filter((e) => e.service.value.Kind === 'mesh-gateway');
+  return meshGatewayNames(reader)
+    .flatMap((n) => reader.healthService('', n))
+    .filter((e) => e.service.value.Kind === 'mesh-gateway');
 }
 
 /** Does a service have connect-capable instances (a sidecar proxy or connect-native)? */

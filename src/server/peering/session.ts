@@ -1,6 +1,5 @@
 // One peer stream, either side (spec §4.4–§4.8): subscriptions, nonces, ACK/NACK, heartbeats,
 // exporting what the peer subscribed to and applying what it sends. Transport-agnostic.
-import { createHash } from 'node:crypto';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { anyPack, anyUnpack, type Any } from '@bufbuild/protobuf/wkt';
 import {
@@ -16,8 +15,9 @@ import { PeeringServerAddressesSchema, PeeringTrustBundleSchema } from '../../ge
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
 import type { CatalogService } from '../catalog/service.js';
-import { topics } from '../catalog/keys.js';
-import { exportedNamesFor, exportedServicePayload, isConnectCapable, meshGateways, syntheticProxyPayload, type ExportedServiceRule } from './exports.js';
+import { sha256, type ExportChange, type ExportFeed } from './export-feed.js';
+import { ImportBatcher } from './import-batcher.js';
+import { exportedNamesFor, isConnectCapable, syntheticProxyPayload, type ExportedServiceRule } from './exports.js';
 import {
   formatNonce,
   fromWire,
@@ -38,14 +38,18 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 15_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 120_000;
 /** The effective per-message cap across a peering (spec §4.8). */
 export const MAX_STREAM_MESSAGE_BYTES = 8 * 1024 * 1024;
-/** Batches bursts of catalog writes into one export pass. */
-const EXPORT_DEBOUNCE_MS = 5;
+/** An export pass yields to the event loop after this much work, so sockets flush while it builds. */
+const EXPORT_SLICE_MS = 5;
+const PROXY_SUFFIX = '-sidecar-proxy';
 
 export type MessageInit = MessageInitShape<typeof ReplicationMessageSchema>;
 
 /** How a session writes to its stream. */
 export interface SessionTransport {
-  send(msg: MessageInit): void;
+  /** Writes one message; `false` means the buffer is full: wait for `drained()` before writing more. */
+  send(msg: MessageInit): boolean | void;
+  /** Resolves when a full buffer has drained (absent: the transport never pushes back). */
+  drained?(): Promise<void>;
   /** Half-close our side (the peer then sees the stream end). */
   end(): void;
 }
@@ -56,7 +60,7 @@ export interface ExportSources {
   trustBundle(): { TrustDomain: string; RootPEMs: string[] } | undefined;
   datacenter: string;
   serverAddresses(): string[];
-  /** Topics whose change may change an export. */
+  /** Non-catalog topics whose change may change an export (exported-services, CA roots). */
   topics: readonly string[];
 }
 
@@ -66,6 +70,8 @@ export interface SessionDeps {
   tracker: StreamTracker;
   hub: IndexHub;
   exports: ExportSources;
+  /** Shared by every session: what moved, and payloads built once for all peerings. */
+  feed: ExportFeed;
   log: Logger;
 }
 
@@ -97,23 +103,31 @@ export class StreamError extends Error {
   }
 }
 
-function sha(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 export class PeerSession {
   readonly #d: SessionDeps;
   readonly #o: Required<Omit<SessionOptions, 'record'>> & { record: PeeringRecord };
   readonly #transport: SessionTransport;
   readonly #subscribed = new Set<string>();
   readonly #sentHash = new Map<string, string>();
-  /** Per exported service, the catalog index its last payload was built at (skip unchanged ones). */
-  readonly #builtAt = new Map<string, number>();
+  /** What this peer gets and what moved since the last export pass. */
+  #names: string[] = [];
+  #nameSet = new Set<string>();
+  #namesStale = false;
+  #dirtyAll = false;
+  #sourcesDirty = false;
+  readonly #dirty = new Set<string>();
+  #scheduled = false;
+  #backpressured = false;
+  #unsubscribe: (() => void) | undefined;
   readonly #abort = new AbortController();
+  /** Imported services, committed to the catalog in batches. */
+  readonly #imports: ImportBatcher;
   #nonce = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #timeout: NodeJS.Timeout | undefined;
   #exporting = false;
+  /** Wakes the export loop early (a new subscription must not wait for a catalog change). */
+  #wake: AbortController | undefined;
   #ended = false;
   #resolveDone!: (end: SessionEnd) => void;
   readonly done: Promise<SessionEnd>;
@@ -129,6 +143,7 @@ export class PeerSession {
       maxMessageBytes: options.maxMessageBytes ?? MAX_STREAM_MESSAGE_BYTES,
     };
     this.done = new Promise((r) => (this.#resolveDone = r));
+    this.#imports = new ImportBatcher((batch) => deps.catalog.applyImportedServices(options.record.Name, batch));
   }
 
   get id(): string {
@@ -159,7 +174,7 @@ export class PeerSession {
   #send(msg: MessageInit): boolean {
     if (this.#ended) return false;
     try {
-      this.#transport.send(msg);
+      if (this.#transport.send(msg) === false) this.#backpressured = true;
       return true;
     } catch (err) {
       this.#d.tracker.update(this.id, { lastSendError: Date.now(), lastSendErrorMessage: (err as Error).message });
@@ -209,7 +224,7 @@ export class PeerSession {
     if (req.ResourceURL === URL_SERVER_ADDRESSES && this.#o.role === 'dialer') return; // only dialers import addresses
     if (this.#subscribed.has(req.ResourceURL)) return;
     this.#subscribed.add(req.ResourceURL);
-    void this.#exportLoop();
+    this.#startExports();
   }
 
   async #onResponse(res: ReplicationMessage_Response): Promise<void> {
@@ -222,17 +237,26 @@ export class PeerSession {
     if (res.Nonce === '') return nack(3, 'response has no nonce');
     if (res.operation !== Operation.UPSERT) return nack(3, `unsupported operation: ${res.operation}`);
     if (!res.Resource) return nack(3, 'upsert without a resource');
+    const failed = (err: unknown): void => nack(13, `upsert error, ResourceURL: "${res.ResourceURL}", ResourceID: "${res.ResourceID}": ${(err as Error).message}`);
+    const ack = (): void => {
+      this.#d.tracker.update(this.id, { lastRecvResourceSuccess: Date.now() });
+      this.#send({ Payload: { case: 'request', value: { ResourceURL: res.ResourceURL, ResponseNonce: res.Nonce } } });
+    };
+    let committed: Promise<void> | undefined;
     try {
       if (res.Resource.typeUrl !== res.ResourceURL) throw new Error(`mismatched resourceURL "${res.ResourceURL}" and Any typeUrl "${res.Resource.typeUrl}"`);
-      await this.#apply(res);
+      committed = (await this.#apply(res))?.committed;
     } catch (err) {
-      return nack(13, `upsert error, ResourceURL: "${res.ResourceURL}", ResourceID: "${res.ResourceID}": ${(err as Error).message}`);
+      return failed(err);
     }
-    this.#d.tracker.update(this.id, { lastRecvResourceSuccess: Date.now() });
-    this.#send({ Payload: { case: 'request', value: { ResourceURL: res.ResourceURL, ResponseNonce: res.Nonce } } });
+    if (!committed) return ack();
+    // Imported services commit in batches: ACK (or NACK) once ours is committed; keep reading meanwhile.
+    void committed.then(ack, failed);
+    await this.#imports.room();
   }
 
-  async #apply(res: ReplicationMessage_Response): Promise<void> {
+  /** Applies a resource; for an imported service, returns the promise of its batched commit. */
+  async #apply(res: ReplicationMessage_Response): Promise<{ committed: Promise<void> } | undefined> {
     const any = res.Resource as NonNullable<ReplicationMessage_Response['Resource']>;
     const peer = this.#peerName;
     switch (res.ResourceURL) {
@@ -241,12 +265,12 @@ export class PeerSession {
         if (!msg) throw new Error('cannot decode ExportedService');
         const name = res.ResourceID;
         if (!name) throw new Error('ExportedService without a ResourceID');
-        await this.#d.catalog.applyImportedService(peer, name, msg.Nodes.map((n) => fromWire(n, peer)));
-        return;
+        return { committed: this.#imports.add(name, msg.Nodes.map((n) => fromWire(n, peer))) };
       }
       case URL_EXPORTED_SERVICE_LIST: {
         const msg = anyUnpack(any, ExportedServiceListSchema);
         if (!msg) throw new Error('cannot decode ExportedServiceList');
+        await this.#imports.drain(); // prune against every service received before the list
         const keep = new Set(msg.Services);
         for (const name of this.#d.catalog.importedServiceNames(peer)) {
           const base = name.endsWith('-sidecar-proxy') ? name.slice(0, -'-sidecar-proxy'.length) : name;
@@ -272,17 +296,56 @@ export class PeerSession {
     }
   }
 
-  /** Computes what the peer subscribed to and sends what changed; repeats on relevant changes. */
+  /** Starts following exports once the peer subscribed: everything is sent once, then only what moves. */
+  #startExports(): void {
+    this.#namesStale = true;
+    this.#dirtyAll = true;
+    this.#sourcesDirty = true;
+    this.#unsubscribe ??= this.#d.feed.subscribe((c) => this.#onExportChange(c));
+    this.#scheduleExport();
+  }
+
+  /** Marks what a change moved; wakes the export pass only when it touches what this peer gets. */
+  #onExportChange(c: ExportChange): void {
+    let wake = false;
+    if (c.sources || c.names) {
+      this.#namesStale = true;
+      wake = true;
+    }
+    if (c.sources || c.gateways) {
+      this.#dirtyAll = true;
+      this.#sourcesDirty = true;
+      wake = true;
+    }
+    if (!this.#dirtyAll) {
+      for (const name of c.services) {
+        const base = name.endsWith(PROXY_SUFFIX) ? name.slice(0, -PROXY_SUFFIX.length) : name;
+        if (this.#nameSet.has(base)) {
+          this.#dirty.add(base);
+          wake = true;
+        }
+      }
+    }
+    if (wake) this.#scheduleExport();
+  }
+
+  /** Runs an export pass on the next turn of the event loop (one pass per burst of writes). */
+  #scheduleExport(): void {
+    if (this.#scheduled || this.#ended) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#exportLoop();
+    });
+  }
+
+  /** Sends what moved; repeats while changes arrived during the pass (one pass at a time). */
   async #exportLoop(): Promise<void> {
     if (this.#exporting) return;
     this.#exporting = true;
     try {
-      const topics = this.#d.exports.topics;
-      while (!this.#ended) {
-        const index = this.#d.hub.index(topics);
-        this.#exportOnce();
-        await this.#d.hub.wait(topics, index, 60_000, this.#abort.signal);
-        await new Promise((r) => setTimeout(r, EXPORT_DEBOUNCE_MS));
+      while (!this.#ended && (this.#namesStale || this.#dirtyAll || this.#sourcesDirty || this.#dirty.size > 0)) {
+        await this.#exportPass();
       }
     } catch (err) {
       this.#d.log.error('export loop failed', { peer: this.#peerName, error: (err as Error).message });
@@ -292,63 +355,88 @@ export class PeerSession {
     }
   }
 
-  #exportOnce(): void {
+  async #exportPass(): Promise<void> {
     const reader = this.#d.catalog.reader;
-    if (this.#subscribed.has(URL_EXPORTED_SERVICE) || this.#subscribed.has(URL_EXPORTED_SERVICE_LIST)) {
+    const wantServices = this.#subscribed.has(URL_EXPORTED_SERVICE);
+    const wantList = this.#subscribed.has(URL_EXPORTED_SERVICE_LIST);
+    if (this.#namesStale) {
+      this.#namesStale = false;
       const names = exportedNamesFor(this.#d.exports.rules(), this.#peerName, reader.serviceNames(''));
-      const prevList = this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`);
-      if (this.#subscribed.has(URL_EXPORTED_SERVICE)) {
-        const current = new Set(names);
-        const gateways = meshGateways(reader);
-        const gwTopics = [...new Set(gateways.map((g) => topics.service('', g.service.value.Service)))];
-        const td = this.#d.exports.trustBundle()?.TrustDomain ?? '';
-        for (const name of names) {
-          // Only services whose catalog topics moved since the last pass are rebuilt.
-          const idx = this.#d.hub.index([topics.service('', name), topics.service('', `${name}-sidecar-proxy`), ...gwTopics]);
-          if (this.#builtAt.get(name) === idx && this.#sentHash.has(`${URL_EXPORTED_SERVICE}|${name}`)) {
-            current.add(`${name}-sidecar-proxy`);
-            continue;
-          }
-          this.#builtAt.set(name, idx);
-          this.#offer(URL_EXPORTED_SERVICE, name, anyPack(ExportedServiceSchema, create(ExportedServiceSchema, { Nodes: exportedServicePayload(reader, name) })));
-          // Connect-capable exports also get synthetic sidecar proxies at our mesh gateways (§6.1).
-          if (gateways.length > 0 && isConnectCapable(reader, name)) {
-            const nodes = syntheticProxyPayload(gateways, name, { peerName: this.#peerName, trustDomain: td, datacenter: this.#d.exports.datacenter });
-            this.#offer(URL_EXPORTED_SERVICE, `${name}-sidecar-proxy`, anyPack(ExportedServiceSchema, create(ExportedServiceSchema, { Nodes: nodes })));
-            current.add(`${name}-sidecar-proxy`);
-          }
-        }
-        // A service no longer exported: send it empty once so the peer drops its instances now.
-        for (const key of [...this.#sentHash.keys()]) {
-          const [url, name] = key.split('|') as [string, string];
-          if (url === URL_EXPORTED_SERVICE && !current.has(name)) {
-            this.#offer(URL_EXPORTED_SERVICE, name, anyPack(ExportedServiceSchema, create(ExportedServiceSchema, { Nodes: [] })));
-            this.#sentHash.delete(key);
-            this.#builtAt.delete(name);
-          }
-        }
+      const next = new Set(names);
+      for (const n of names) if (!this.#nameSet.has(n)) this.#dirty.add(n);
+      const gone = this.#names.filter((n) => !next.has(n));
+      this.#names = names;
+      this.#nameSet = next;
+      if (wantList) {
+        const prev = this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`);
+        const list = anyPack(ExportedServiceListSchema, create(ExportedServiceListSchema, { Services: names }));
+        await this.#offer(URL_EXPORTED_SERVICE_LIST, ID_SERVICE_LIST, list, sha256(list.value));
+        if (prev === undefined || prev !== this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`)) this.#d.tracker.update(this.id, { exportedServices: names });
       }
-      if (this.#subscribed.has(URL_EXPORTED_SERVICE_LIST)) {
-        this.#offer(URL_EXPORTED_SERVICE_LIST, ID_SERVICE_LIST, anyPack(ExportedServiceListSchema, create(ExportedServiceListSchema, { Services: names })));
-        if (prevList !== this.#sentHash.get(`${URL_EXPORTED_SERVICE_LIST}|${ID_SERVICE_LIST}`) || prevList === undefined) {
-          this.#d.tracker.update(this.id, { exportedServices: names });
+      // A service no longer exported: send it (and its synthetic proxy) empty once so the peer drops it now.
+      if (wantServices) for (const n of gone) for (const id of [n, `${n}${PROXY_SUFFIX}`]) await this.#retract(id);
+    }
+    if (wantServices) {
+      const work = this.#dirtyAll ? this.#names : [...this.#dirty].filter((n) => this.#nameSet.has(n)).sort();
+      this.#dirtyAll = false;
+      this.#dirty.clear();
+      const gateways = work.length > 0 ? this.#d.feed.gateways() : [];
+      const td = this.#d.exports.trustBundle()?.TrustDomain ?? '';
+      let slice = performance.now();
+      this.#d.feed.counters.examined += work.length;
+      for (const name of work) {
+        if (this.#ended) return;
+        const p = this.#d.feed.payload(name);
+        await this.#offer(URL_EXPORTED_SERVICE, name, p.resource, p.hash);
+        // Connect-capable exports also get synthetic sidecar proxies at our mesh gateways (§6.1).
+        const proxyName = `${name}${PROXY_SUFFIX}`;
+        if (gateways.length > 0 && isConnectCapable(reader, name)) {
+          this.#d.feed.counters.proxyBuilds += 1;
+          const nodes = syntheticProxyPayload(gateways, name, { peerName: this.#peerName, trustDomain: td, datacenter: this.#d.exports.datacenter });
+          const any = anyPack(ExportedServiceSchema, create(ExportedServiceSchema, { Nodes: nodes }));
+          await this.#offer(URL_EXPORTED_SERVICE, proxyName, any, sha256(any.value));
+        } else {
+          await this.#retract(proxyName);
+        }
+        // Long passes (bulk exports) yield so what is built reaches the socket while the rest is built.
+        if (performance.now() - slice > EXPORT_SLICE_MS) {
+          await new Promise((r) => setImmediate(r));
+          slice = performance.now();
         }
       }
     }
-    if (this.#subscribed.has(URL_TRUST_BUNDLE)) {
-      const tb = this.#d.exports.trustBundle();
-      if (tb) this.#offer(URL_TRUST_BUNDLE, ID_ROOTS, anyPack(PeeringTrustBundleSchema, create(PeeringTrustBundleSchema, { TrustDomain: tb.TrustDomain, RootPEMs: tb.RootPEMs, ExportedPartition: 'default' })));
-    }
-    if (this.#subscribed.has(URL_SERVER_ADDRESSES) && this.#o.role === 'acceptor') {
-      const addrs = this.#d.exports.serverAddresses();
-      if (addrs.length > 0) this.#offer(URL_SERVER_ADDRESSES, ID_SERVER_ADDRS, anyPack(PeeringServerAddressesSchema, create(PeeringServerAddressesSchema, { Addresses: addrs })));
+    if (this.#sourcesDirty) {
+      this.#sourcesDirty = false;
+      if (this.#subscribed.has(URL_TRUST_BUNDLE)) {
+        const tb = this.#d.exports.trustBundle();
+        if (tb) await this.#offerMessage(URL_TRUST_BUNDLE, ID_ROOTS, anyPack(PeeringTrustBundleSchema, create(PeeringTrustBundleSchema, { TrustDomain: tb.TrustDomain, RootPEMs: tb.RootPEMs, ExportedPartition: 'default' })));
+      }
+      if (this.#subscribed.has(URL_SERVER_ADDRESSES) && this.#o.role === 'acceptor') {
+        const addrs = this.#d.exports.serverAddresses();
+        if (addrs.length > 0) await this.#offerMessage(URL_SERVER_ADDRESSES, ID_SERVER_ADDRS, anyPack(PeeringServerAddressesSchema, create(PeeringServerAddressesSchema, { Addresses: addrs })));
+      }
     }
   }
 
-  /** Sends a resource unless an identical one was sent before (hash of its encoding). */
-  #offer(url: string, id: string, resource: Any): void {
+  /** Sends an empty payload for a service we sent before and no longer export. */
+  async #retract(name: string): Promise<void> {
+    const key = `${URL_EXPORTED_SERVICE}|${name}`;
+    if (!this.#sentHash.has(key)) return;
+    const empty = anyPack(ExportedServiceSchema, create(ExportedServiceSchema, { Nodes: [] }));
+    await this.#offer(URL_EXPORTED_SERVICE, name, empty, sha256(empty.value));
+    this.#sentHash.delete(key);
+  }
+
+  #offerMessage(url: string, id: string, resource: Any): Promise<void> {
+    return this.#offer(url, id, resource, sha256(resource.value));
+  }
+
+  /**
+   * Sends a resource unless an identical one was sent before (by hash of its encoding), then waits
+   * for the transport to drain when it asked for back-pressure.
+   */
+  async #offer(url: string, id: string, resource: Any, hash: string): Promise<void> {
     const key = `${url}|${id}`;
-    const hash = sha(resource.value);
     if (this.#sentHash.get(key) === hash) return;
     const msg: MessageInit = { Payload: { case: 'response', value: { Nonce: formatNonce(this.#nonce + 1), ResourceURL: url, ResourceID: id, Resource: resource, operation: Operation.UPSERT } } };
     // The payload dominates; the envelope (nonce, URL, ID, tags) adds a few hundred bytes at most.
@@ -365,6 +453,16 @@ export class PeerSession {
       this.#sentHash.set(key, hash);
       this.#d.tracker.update(this.id, { lastSendSuccess: Date.now() });
     }
+    if (this.#backpressured) await this.#drained();
+  }
+
+  /** Resolves once the transport drained (or the session ended). */
+  async #drained(): Promise<void> {
+    const wait = this.#transport.drained?.();
+    this.#backpressured = false;
+    if (!wait || this.#ended) return;
+    const signal = this.#abort.signal;
+    await Promise.race([wait, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
   }
 
   /** Sends Terminated (local deletion) and ends our side. */
@@ -379,6 +477,7 @@ export class PeerSession {
     this.#ended = true;
     if (this.#heartbeat) clearInterval(this.#heartbeat);
     if (this.#timeout) clearTimeout(this.#timeout);
+    this.#unsubscribe?.();
     this.#abort.abort();
     try {
       this.#transport.end();

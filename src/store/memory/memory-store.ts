@@ -1,7 +1,8 @@
 // In-memory Store backend: the reference implementation, used by tests and `agent --dev`.
 import { IsthmusError } from '../../lib/errors.js';
-import type { Entry, ListResult, Store, TxnOp, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
+import type { Entry, ListResult, Store, TxnOp, TxnOptions, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
 import { WatchBroker } from '../watch-broker.js';
+import { HistoryRing } from './history-ring.js';
 
 /** How many revisions of history are kept for watches before older ones are compacted. */
 export const DEFAULT_HISTORY_REVISIONS = 50_000;
@@ -13,7 +14,7 @@ export interface MemoryStoreOptions {
 
 export class MemoryStore implements Store {
   readonly #data = new Map<string, Entry>();
-  readonly #history: WatchBatch[] = [];
+  readonly #history: HistoryRing;
   readonly #historyRevisions: number;
   readonly #broker: WatchBroker;
   #revision = 0;
@@ -22,14 +23,18 @@ export class MemoryStore implements Store {
 
   constructor(options: MemoryStoreOptions = {}) {
     this.#historyRevisions = options.historyRevisions ?? DEFAULT_HISTORY_REVISIONS;
+    this.#history = new HistoryRing(Math.max(1, this.#historyRevisions));
     this.#broker = new WatchBroker({
       compactedRevision: () => this.#compacted,
       currentRevision: () => this.#revision,
-      history: (prefix, from) =>
-        this.#history
-          .filter((b) => b.revision >= from)
-          .map((b) => ({ revision: b.revision, events: b.events.filter((e) => e.key.startsWith(prefix)) }))
-          .filter((b) => b.events.length > 0),
+      history: (prefix, from) => {
+        const out: WatchBatch[] = [];
+        for (const b of this.#history.from(from)) {
+          const events = b.events.filter((e) => e.key.startsWith(prefix));
+          if (events.length > 0) out.push({ revision: b.revision, events });
+        }
+        return out;
+      },
     });
   }
 
@@ -54,7 +59,7 @@ export class MemoryStore implements Store {
     return this.#revision;
   }
 
-  async txn(request: TxnRequest): Promise<TxnResult> {
+  async txn(request: TxnRequest, options: TxnOptions = {}): Promise<TxnResult> {
     this.#assertOpen();
     const ok = (request.compare ?? []).every((c) => (this.#data.get(c.key)?.modRevision ?? 0) === c.modRevision);
     const ops = ok ? request.success : (request.failure ?? []);
@@ -62,11 +67,15 @@ export class MemoryStore implements Store {
     if (events.length > 0) {
       this.#revision += 1;
       const batch = { revision: this.#revision, events };
-      this.#history.push(batch);
+      // A full ring overwrites its oldest revision: that revision is compacted.
+      const evicted = this.#history.push(batch);
+      if (evicted) this.#compacted = Math.max(this.#compacted, evicted.revision);
       this.#trimHistory();
       this.#broker.publish(batch);
     }
-    return { succeeded: ok, revision: this.#revision };
+    const result = { succeeded: ok, revision: this.#revision };
+    options.onApplied?.(result);
+    return result;
   }
 
   #apply(ops: TxnOp[], rev: number): WatchEvent[] {
@@ -101,9 +110,7 @@ export class MemoryStore implements Store {
   }
 
   #compactTo(revision: number): void {
-    let drop = 0;
-    while (drop < this.#history.length && (this.#history[drop] as WatchBatch).revision <= revision) drop++;
-    this.#history.splice(0, drop);
+    this.#history.dropThrough(revision);
     this.#compacted = Math.max(this.#compacted, revision);
   }
 

@@ -1,8 +1,11 @@
-// Runs the store conformance suite against the SQLite backend, including reopen durability.
+// Runs the store conformance suite against the SQLite backend, including reopen durability, and the
+// group-commit rules (decided together, acknowledged only after the shared COMMIT).
+import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after } from 'node:test';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { runStoreConformance } from '../conformance.js';
 import type { Store } from '../store.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -25,4 +28,57 @@ runStoreConformance({
     const path = paths.get(s) as string;
     return new SqliteStore(path);
   },
+});
+
+describe('sqlite group commit', () => {
+  it('decides concurrent transactions at once, commits them together and acknowledges only after the commit', async () => {
+    const path = join(dir, `group-${n++}.db`);
+    const s = new SqliteStore(path);
+    const other = new Database(path, { readonly: true }); // a second connection sees only committed data
+    const visible = (): number => (other.prepare("SELECT COUNT(*) AS c FROM kv WHERE key LIKE 'g/%'").get() as { c: number }).c;
+    const events: string[] = [];
+    const writes = Array.from({ length: 16 }, (_, i) =>
+      s
+        .txn(
+          { success: [{ type: 'put', key: `g/${i}`, value: String(i) }] },
+          {
+            onApplied: (r) => {
+              events.push(`applied ${r.revision}`);
+              assert.equal(visible(), 0, 'nothing is visible to another connection before the commit');
+            },
+          },
+        )
+        .then((r) => {
+          events.push(`acked ${r.revision}`);
+          assert.equal(visible(), 16, 'an acknowledged write is committed (and every write of its batch with it)');
+          return r.revision;
+        }),
+    );
+    assert.deepEqual(await Promise.all(writes), Array.from({ length: 16 }, (_, i) => i + 1));
+    assert.deepEqual(events, [...Array.from({ length: 16 }, (_, i) => `applied ${i + 1}`), ...Array.from({ length: 16 }, (_, i) => `acked ${i + 1}`)]);
+    // A transaction sees the decided (not yet committed) writes before it: compare-and-swap stays exact.
+    const [a, b] = await Promise.all([
+      s.txn({ compare: [{ key: 'g/0', modRevision: 1 }], success: [{ type: 'put', key: 'g/0', value: 'x' }] }),
+      s.txn({ compare: [{ key: 'g/0', modRevision: 1 }], success: [{ type: 'put', key: 'g/0', value: 'y' }] }),
+    ]);
+    assert.deepEqual([a.succeeded, b.succeeded], [true, false]);
+    assert.equal((await s.get('g/0'))?.value, 'x');
+    other.close();
+    await s.close();
+  });
+
+  it('a failing transaction in a batch fails alone; the others commit', async () => {
+    const path = join(dir, `group-${n++}.db`);
+    const s = new SqliteStore(path);
+    const good = s.txn({ success: [{ type: 'put', key: 'ok/1', value: '1' }] });
+    // A NULL value violates NOT NULL inside its savepoint.
+    const bad = s.txn({ success: [{ type: 'put', key: 'bad', value: null as unknown as string }] });
+    const good2 = s.txn({ success: [{ type: 'put', key: 'ok/2', value: '2' }] });
+    await assert.rejects(bad, /cannot write to store/);
+    assert.deepEqual([(await good).revision, (await good2).revision], [1, 2]);
+    await s.close();
+    const again = new SqliteStore(path);
+    assert.deepEqual((await again.list('')).entries.map((e) => e.key), ['ok/1', 'ok/2']);
+    await again.close();
+  });
 });

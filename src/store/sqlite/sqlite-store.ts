@@ -1,8 +1,10 @@
 // Durable Store backend on SQLite (WAL, synchronous=FULL): an acknowledged write survives kill -9.
+// Group commit: transactions decided in the same turn of the event loop run as savepoints of one
+// SQLite transaction and share its COMMIT (one fsync); each is acknowledged only after that COMMIT.
 import Database from 'better-sqlite3';
 import { IsthmusError } from '../../lib/errors.js';
 import { prefixEnd } from '../store.js';
-import type { Entry, ListResult, Store, TxnOp, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
+import type { Entry, ListResult, Store, TxnOp, TxnOptions, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
 import { WatchBroker } from '../watch-broker.js';
 
 /** Revisions of change history kept for watches. */
@@ -43,6 +45,13 @@ CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) 
 INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0);
 `;
 
+/** Transactions decided since BEGIN, acknowledged together once COMMIT (the fsync) returns. */
+interface Batch {
+  startRevision: number;
+  startCompacted: number;
+  waiters: { result: TxnResult; publish: WatchBatch | undefined; resolve: (r: TxnResult) => void; reject: (e: Error) => void }[];
+}
+
 function toEntry(r: Row): Entry {
   return { key: r.key, value: r.value, createRevision: r.create_rev, modRevision: r.mod_rev, version: r.version };
 }
@@ -51,8 +60,12 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #broker: WatchBroker;
   readonly #historyRevisions: number;
+  /** Newest decided revision (later transactions and reads see it). */
   #revision: number;
+  /** Newest durable revision: what watches may deliver. */
+  #committed: number;
   #compacted: number;
+  #batch: Batch | undefined;
   #closed = false;
   readonly #stmt;
 
@@ -82,8 +95,8 @@ export class SqliteStore implements Store {
         `INSERT INTO changelog (rev, seq, type, key, value, create_rev, mod_rev, version)
          VALUES (@rev, @seq, @type, @key, @value, @create_rev, @mod_rev, @version)`,
       ),
-      history: db.prepare<[number, string, string], LogRow>(
-        'SELECT * FROM changelog WHERE rev >= ? AND key >= ? AND key < ? ORDER BY rev, seq',
+      history: db.prepare<[number, number, string, string], LogRow>(
+        'SELECT * FROM changelog WHERE rev >= ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev, seq',
       ),
       trim: db.prepare<[number]>('DELETE FROM changelog WHERE rev <= ?'),
       setMeta: db.prepare<[number, string]>('UPDATE meta SET value = ? WHERE name = ?'),
@@ -91,10 +104,11 @@ export class SqliteStore implements Store {
       maxRev: db.prepare<[], { rev: number | null }>('SELECT MAX(rev) AS rev FROM changelog'),
     };
     this.#revision = Math.max(this.#stmt.getMeta.get('revision')?.value ?? 0, this.#stmt.maxRev.get()?.rev ?? 0);
+    this.#committed = this.#revision;
     this.#compacted = this.#stmt.getMeta.get('compacted')?.value ?? 0;
     this.#broker = new WatchBroker({
       compactedRevision: () => this.#compacted,
-      currentRevision: () => this.#revision,
+      currentRevision: () => this.#committed,
       history: (prefix, from) => this.#history(prefix, from),
     });
   }
@@ -118,8 +132,9 @@ export class SqliteStore implements Store {
     return this.#revision;
   }
 
-  async txn(request: TxnRequest): Promise<TxnResult> {
+  async txn(request: TxnRequest, options: TxnOptions = {}): Promise<TxnResult> {
     this.#assertOpen();
+    const batch = this.#openBatch();
     const run = this.#db.transaction((): { ok: boolean; events: WatchEvent[] } => {
       const ok = (request.compare ?? []).every(
         (c) => (this.#stmt.modRev.get(c.key)?.mod_rev ?? 0) === c.modRevision,
@@ -128,18 +143,60 @@ export class SqliteStore implements Store {
       const events = this.#apply(ok ? request.success : (request.failure ?? []), this.#revision + 1);
       return { ok, events };
     });
-    let result: { ok: boolean; events: WatchEvent[] };
+    let decided: { ok: boolean; events: WatchEvent[] };
     try {
-      result = run.immediate();
+      decided = run(); // a savepoint inside the batch's transaction: a failure undoes only this one
     } catch (err) {
       throw new IsthmusError('UNAVAILABLE', `cannot write to store: ${(err as Error).message}`, { cause: err });
     }
-    if (result.events.length > 0) {
+    let publish: WatchBatch | undefined;
+    if (decided.events.length > 0) {
       this.#revision += 1;
       if (this.#revision - this.#compacted >= 2 * this.#historyRevisions) this.#trim();
-      this.#broker.publish({ revision: this.#revision, events: result.events });
+      publish = { revision: this.#revision, events: decided.events };
     }
-    return { succeeded: result.ok, revision: this.#revision };
+    const result = { succeeded: decided.ok, revision: this.#revision };
+    options.onApplied?.(result);
+    // Even a transaction that wrote nothing waits: its outcome may rest on earlier, not yet durable ones.
+    return new Promise<TxnResult>((resolve, reject) => batch.waiters.push({ result, publish, resolve, reject }));
+  }
+
+  /** The open batch, or a new one (BEGIN IMMEDIATE) committed on the next turn of the event loop. */
+  #openBatch(): Batch {
+    if (this.#batch) return this.#batch;
+    try {
+      this.#db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      throw new IsthmusError('UNAVAILABLE', `cannot write to store: ${(err as Error).message}`, { cause: err });
+    }
+    const batch: Batch = { startRevision: this.#revision, startCompacted: this.#compacted, waiters: [] };
+    this.#batch = batch;
+    setImmediate(() => this.#commitBatch());
+    return batch;
+  }
+
+  /** COMMIT (the one fsync of the batch), then publish and acknowledge; on failure, undo and refuse all. */
+  #commitBatch(): void {
+    const batch = this.#batch;
+    if (!batch) return;
+    this.#batch = undefined;
+    try {
+      this.#db.exec('COMMIT');
+    } catch (err) {
+      try {
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      } catch {
+        // the connection is unusable; every later write fails too
+      }
+      this.#revision = batch.startRevision;
+      this.#compacted = batch.startCompacted;
+      const e = new IsthmusError('UNAVAILABLE', `cannot write to store: ${(err as Error).message}`, { cause: err });
+      for (const w of batch.waiters) w.reject(e);
+      return;
+    }
+    this.#committed = this.#revision;
+    for (const w of batch.waiters) if (w.publish) this.#broker.publish(w.publish);
+    for (const w of batch.waiters) w.resolve(w.result);
   }
 
   #apply(ops: TxnOp[], rev: number): WatchEvent[] {
@@ -166,7 +223,7 @@ export class SqliteStore implements Store {
 
   #history(prefix: string, from: number): WatchBatch[] {
     const batches: WatchBatch[] = [];
-    for (const r of this.#stmt.history.iterate(from, prefix, prefixEnd(prefix))) {
+    for (const r of this.#stmt.history.iterate(from, this.#committed, prefix, prefixEnd(prefix))) {
       const event: WatchEvent =
         r.type === 0 ? { type: 'put', key: r.key, entry: toEntry(r) } : { type: 'delete', key: r.key, revision: r.rev };
       const last = batches[batches.length - 1];
@@ -202,6 +259,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#commitBatch(); // acknowledge what was decided before closing
     this.#closed = true;
     this.#broker.close();
     this.#db.close();
