@@ -239,3 +239,27 @@ describe('service-router and service-splitter', () => {
     assert.equal(back.status, 500);
   });
 });
+
+describe('ACLs on L7 entries and chains', () => {
+  it('writing a router needs service:write on it and service:read on every destination; reading a chain needs service:read', async () => {
+    const a = await startTestAgent({ flags: { node: 'acl-l7' }, file: { acl: { enabled: true, default_policy: 'deny', tokens: { initial_management: 'root' } } } });
+    try {
+      const as = (tok: string) => (m: string, u: string, b?: unknown) => a.request(m, u, b, { 'X-Consul-Token': tok });
+      const root = as('root');
+      assert.equal((await root('PUT', '/v1/config', { Kind: 'proxy-defaults', Name: 'global', Config: { protocol: 'http' } })).status, 200);
+      await root('PUT', '/v1/acl/policy', { Name: 'front-only', Rules: 'service "front" { policy = "write" }' });
+      await root('PUT', '/v1/acl/policy', { Name: 'read-back', Rules: 'service "back" { policy = "read" }' });
+      const narrow = (await root('PUT', '/v1/acl/token', { Policies: [{ Name: 'front-only' }] })).json<{ SecretID: string }>().SecretID;
+      const wide = (await root('PUT', '/v1/acl/token', { Policies: [{ Name: 'front-only' }, { Name: 'read-back' }] })).json<{ SecretID: string }>().SecretID;
+      const router = { Kind: 'service-router', Name: 'front', Routes: [{ Match: { HTTP: { PathPrefix: '/b' } }, Destination: { Service: 'back' } }] };
+      const denied = await as(narrow)('PUT', '/v1/config', router);
+      assert.equal(denied.status, 403, denied.body);
+      assert.equal((await as(wide)('PUT', '/v1/config', router)).status, 200);
+      assert.equal((await as(narrow)('GET', '/v1/discovery-chain/front')).status, 200);
+      assert.equal((await as(narrow)('GET', '/v1/discovery-chain/back')).status, 403);
+      assert.equal((await a.request('PUT', '/v1/internal/service-virtual-ip', { Service: 'front', ManualVIPs: [] })).status, 403);
+    } finally {
+      await a.close();
+    }
+  });
+});
