@@ -223,6 +223,17 @@ describe('service-router and service-splitter', () => {
     assert.equal((await t.request('POST', '/v1/discovery-chain/lonely', { OverrideMeshGateway: { Mode: 'bogus' } })).body.trim(), 'Invalid OverrideMeshGateway.Mode parameter');
   });
 
+  it('refuses exporting a chain that redirects to a peer, either way round', async () => {
+    await put({ Kind: 'service-resolver', Name: 'relay', Redirect: { Service: 'db', Peer: 'east' } });
+    const r = await put({ Kind: 'exported-services', Name: 'default', Services: [{ Name: 'relay', Consumers: [{ Peer: 'west' }] }] });
+    assert.equal(r.status, 500);
+    assert.match(r.body, /peer exported service "relay" contains cross-peer resolver redirect/);
+    assert.equal((await put({ Kind: 'exported-services', Name: 'default', Services: [{ Name: 'plainsvc', Consumers: [{ Peer: 'west' }] }] })).status, 200);
+    const later = await put({ Kind: 'service-resolver', Name: 'plainsvc', Redirect: { Service: 'plainsvc', Peer: 'east' } });
+    assert.match(later.body, /peer exported service "plainsvc" contains cross-peer resolver redirect/);
+    await t.request('DELETE', '/v1/config/exported-services/default');
+  });
+
   it('L7 intention permissions: validated, and refused on a tcp destination', async () => {
     const tcp = await put({ Kind: 'service-intentions', Name: 'tcponly', Sources: [{ Name: 'web', Permissions: [{ Action: 'deny', HTTP: { PathPrefix: '/admin' } }] }] });
     assert.equal(tcp.status, 500);
