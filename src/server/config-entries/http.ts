@@ -10,9 +10,10 @@ import { isConfigKind, KIND_SCHEMAS, type ConfigKind } from './schema.js';
 import { configTopics, type ConfigEntryService, type StoredEntry } from './service.js';
 import { validateConfigEntry } from './validate.js';
 import { refusePeerKeys } from './validate-l7.js';
+import { withGoDurations } from './durations.js';
 
 export function renderEntry(s: StoredEntry): Record<string, unknown> {
-  return { ...s.entry, CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex };
+  return { ...withGoDurations(s.entry), CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex };
 }
 
 function kindParam(req: HttpRequest): ConfigKind {

@@ -205,6 +205,20 @@ describe('service-router and service-splitter', () => {
     assert.match(bad.body, /discovery chain "pay(-v2)?" uses (a protocol "tcp" that does not permit advanced routing or splitting behavior|inconsistent protocols; service "pay-v2" has "tcp" which is not "http")/);
   });
 
+  it('shows durations as Go duration strings in entries and chains', async () => {
+    await put({ Kind: 'service-defaults', Name: 'dur', Protocol: 'http' });
+    assert.equal((await put({ Kind: 'service-resolver', Name: 'dur', ConnectTimeout: '3s', RequestTimeout: '1m30s' })).status, 200);
+    assert.equal((await put({ Kind: 'service-router', Name: 'dur', Routes: [{ Match: { HTTP: { PathPrefix: '/a' } }, Destination: { RequestTimeout: '10s', NumRetries: 2 } }] })).status, 200);
+    const r = (await t.request('GET', '/v1/config/service-resolver/dur')).json<Obj>();
+    assert.equal(r.ConnectTimeout, '3s');
+    assert.equal(r.RequestTimeout, '1m30s');
+    const router = (await t.request('GET', '/v1/config/service-router/dur')).json<{ Routes: { Destination: Obj }[] }>();
+    assert.equal(router.Routes[0]?.Destination.RequestTimeout, '10s');
+    const chain = (await t.request('GET', '/v1/discovery-chain/dur')).json<{ Chain: { Nodes: Record<string, { Routes?: { Definition: { Destination: Obj } }[]; Resolver?: Obj }> } }>().Chain;
+    assert.equal(chain.Nodes['router:dur.default.default']?.Routes?.[0]?.Definition.Destination.RequestTimeout, '10s');
+    assert.equal(chain.Nodes['resolver:dur.default.default.dc1']?.Resolver?.ConnectTimeout, '3s');
+  });
+
   it('compiles a default chain; detects circular redirects and unknown subsets', async () => {
     const plain = (await t.request('GET', '/v1/discovery-chain/lonely')).json<{ Chain: Obj }>().Chain;
     assert.equal(plain.Default, true);
