@@ -79,6 +79,16 @@ test('routes by path (with prefix rewrite) and header; the catch-all reaches the
   assert.equal(h['x-split'], 'v2');
 });
 
+test('a route carries its RequestTimeout (Go duration or milliseconds)', () => {
+  const c: ChainView = {
+    ...chain,
+    Nodes: { ...chain.Nodes, 'router:front.default.default': { Type: 'router', Name: 'r', Routes: [{ Definition: { Match: { HTTP: { PathPrefix: '/slow' } }, Destination: { RequestTimeout: '1.5s' } }, NextNode: 'resolver:v2.b.default.default.dc1' }, { Definition: { Destination: { RequestTimeout: 300 } }, NextNode: 'resolver:v2.b.default.default.dc1' }] } },
+  };
+  assert.equal(routeRequest(c, req('/slow/x'))?.timeoutMs, 1500);
+  assert.equal(routeRequest(c, req('/other'))?.timeoutMs, 300);
+  assert.equal(routeRequest(chain, req('/x'), () => 0)?.timeoutMs, undefined);
+});
+
 test('the split boundary follows the weights exactly (0.01 % resolution)', () => {
   let v1 = 0;
   for (let i = 0; i < 10_000; i++) if (routeRequest(chain, req('/'), () => i / 10_000)?.targets[0] === 'v1.b.default.default.dc1') v1++;
