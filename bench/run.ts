@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
-// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register|l7|tproxy ...]  (default: all)
+// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register|l7|tproxy|ha ...]  (default: all)
 import { startAgent, tempDir } from '../test/support/agent-process.js';
 import { benchWakeup } from './blocking-wakeup.js';
 import { benchHealthLoad } from './health-load.js';
@@ -12,6 +12,7 @@ import { benchDns } from './dns.js';
 import { benchUiAssets } from './ui-assets.js';
 import { benchRegister } from './register-load.js';
 import { benchL7Http, benchTransparent } from './l7.js';
+import { benchHa } from './ha.js';
 
 const selected = process.argv.slice(2);
 const want = (name: string): boolean => selected.length === 0 || selected.includes(name);
@@ -47,6 +48,7 @@ try {
   if (want('dataplane')) Object.assign(results, await benchDataplane(tmp.path, quick));
   if (want('l7')) Object.assign(results, await benchL7Http(quick));
   if (want('tproxy')) Object.assign(results, await benchTransparent(quick));
+  if (want('ha')) Object.assign(results, await benchHa(tmp.path, quick));
   console.log(`\nJSON ${JSON.stringify(results)}`);
 } finally {
   tmp.remove();

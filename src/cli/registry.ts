@@ -29,6 +29,7 @@ import {
 import { servicesExportedServicesCommand, servicesImportedServicesCommand } from './commands/services/exported-services.js';
 import { configDeleteCommand, configListCommand, configReadCommand } from './commands/config/read.js';
 import { KV_COMMANDS } from './commands/kv/index.js';
+import { k8sControllerCommand } from './commands/k8s/controller.js';
 
 export const COMMANDS: readonly Command[] = [
   agentCommand,
@@ -58,6 +59,7 @@ export const COMMANDS: readonly Command[] = [
   demoCommand,
   ...ACL_COMMANDS,
   ...KV_COMMANDS,
+  k8sControllerCommand,
 ];
 
 /** Flags every command takes. */

@@ -3,7 +3,7 @@ import { IsthmusError } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
-import type { Store, TxnOp } from '../../store/store.js';
+import type { Store, TxnOp, WatchEvent } from '../../store/store.js';
 import { CATALOG_PREFIX, catalogKeys } from './keys.js';
 import { CatalogState, type CatalogReader } from './state.js';
 import type { CheckRecord, CheckStatus, Deregistration, Indexed, Keyspace, NodeRecord, Registration, ServiceRecord } from './types.js';
@@ -77,6 +77,16 @@ export class CatalogService {
     for (const e of entries) this.#state.applyPut(e.key, e.value, e.createRevision, e.modRevision);
     this.#hub.setFloor(revision);
     this.#log.debug('catalog loaded', { entries: entries.length, revision });
+  }
+
+  /** Applies a batch committed by any server of a shared store (HA): projection, then topics. */
+  applyReplicated(events: WatchEvent[], revision: number): void {
+    const touched = new Set<string>();
+    for (const e of events) {
+      const t = e.type === 'put' ? this.#state.applyPut(e.key, e.entry.value, e.entry.createRevision, e.entry.modRevision) : this.#state.applyDelete(e.key);
+      for (const x of t) touched.add(x);
+    }
+    if (touched.size > 0) this.#hub.bump(touched, revision);
   }
 
   /**

@@ -1,7 +1,7 @@
 // Config entries: the only config-entry file that touches the store; keeps an in-memory index and topics.
 import type { IndexHub } from '../../lib/index-hub.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
-import type { Store } from '../../store/store.js';
+import type { Store, WatchEvent } from '../../store/store.js';
 import type { ConfigEntry, ConfigKind } from './schema.js';
 
 const PREFIX = 'config/';
@@ -53,6 +53,22 @@ export class ConfigEntryService implements ConfigEntryReader {
       this.#kind(entry.Kind).set(entry.Name, { entry, createIndex: e.createRevision, modifyIndex: e.modRevision });
     }
     this.#hub.setFloor(revision);
+  }
+
+  /** Applies entries committed by any server of a shared store (HA). */
+  applyReplicated(events: WatchEvent[], revision: number): void {
+    for (const e of events) {
+      const [kind, encoded] = e.key.slice(PREFIX.length).split('/') as [string, string | undefined];
+      if (!kind || encoded === undefined) continue;
+      const name = decodeURIComponent(encoded);
+      if (e.type === 'put') {
+        const entry = JSON.parse(e.entry.value) as ConfigEntry;
+        this.#kind(kind).set(name, { entry, createIndex: e.entry.createRevision, modifyIndex: e.entry.modRevision });
+      } else {
+        this.#entries.get(kind)?.delete(name);
+      }
+      this.#changed(kind as ConfigKind, name, revision);
+    }
   }
 
   /** Called after every committed change (intentions caches, peering exports). */

@@ -126,8 +126,6 @@ export class PeerSession {
   #heartbeat: NodeJS.Timeout | undefined;
   #timeout: NodeJS.Timeout | undefined;
   #exporting = false;
-  /** Wakes the export loop early (a new subscription must not wait for a catalog change). */
-  #wake: AbortController | undefined;
   #ended = false;
   #resolveDone!: (end: SessionEnd) => void;
   readonly done: Promise<SessionEnd>;
