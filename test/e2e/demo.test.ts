@@ -9,7 +9,7 @@ function run(args: string[], untilText?: RegExp): Promise<{ code: number | null;
     const p = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let signalled = false;
-    const timer = setTimeout(() => p.kill('SIGKILL'), 90_000);
+    const timer = setTimeout(() => p.kill('SIGKILL'), 180_000);
     p.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (!signalled && untilText?.test(out)) {
@@ -33,6 +33,10 @@ describe('isthmus demo', () => {
     assert.match(out, /request 1: frontend \(west\) got: "hello from the backend in east"/);
     assert.match(out, /request: frontend \(west\) could not reach the backend/);
     assert.match(out, /Allowed again/);
+    const split = /40 HTTP requests from west's "shop": (\d+) answered by west v1, (\d+) by east's backend/.exec(out);
+    assert.ok(split, out);
+    assert.ok(Number(split[1]) > 0 && Number(split[2]) > 0 && Number(split[1]) + Number(split[2]) === 40, 'both sides of the split answered');
+    assert.match(out, /9\. Transparent proxy(: skipped on this machine \(.+\)\.| in a network namespace[\s\S]*the app \(uid 65534\) got: "hello from backend, reached transparently")/);
     assert.match(out, /Web UI: east http:\/\/127\.0\.0\.1:\d+\/ui\/ {2}west http:\/\/127\.0\.0\.1:\d+\/ui\//);
     assert.match(out, /Stopped; all demo processes cleaned up\./);
   });

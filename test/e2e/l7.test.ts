@@ -21,7 +21,10 @@ const put = async (a: AgentProcess, path: string, body: unknown): Promise<void> 
 };
 
 async function app(name: string): Promise<number> {
-  const srv = http.createServer((req, res) => res.end(`${name} ${req.url}`));
+  const srv = http.createServer((req, res) => {
+    if (req.url?.startsWith('/slow')) setTimeout(() => res.end(`${name} slow`), 3000);
+    else res.end(`${name} ${req.url}`);
+  });
   await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
   apps.push(srv);
   return (srv.address() as net.AddressInfo).port;
@@ -67,6 +70,7 @@ before(async () => {
     Kind: 'service-router',
     Name: 'backend',
     Routes: [
+      { Match: { HTTP: { PathPrefix: '/slow' } }, Destination: { ServiceSubset: 'v1', RequestTimeout: '300ms' } },
       { Match: { HTTP: { PathPrefix: '/v2' } }, Destination: { Service: 'backend-east' } },
       { Match: { HTTP: { Header: [{ Name: 'x-canary', Exact: '1' }] } }, Destination: { ServiceSubset: 'canary' } },
     ],
@@ -129,6 +133,14 @@ describe('L7 routing, splitting and intentions across a peering', () => {
     assert.equal(denied.status, 403);
     assert.equal(denied.body, 'RBAC: access denied');
     assert.equal((await get('/v2/ok')).body, 'v2-east /v2/ok');
+  });
+
+  it('applies a route RequestTimeout: 504 upstream request timeout', async () => {
+    const t0 = Date.now();
+    const r = await get('/slow');
+    assert.equal(r.status, 504, r.body);
+    assert.equal(r.body, 'upstream request timeout');
+    assert.ok(Date.now() - t0 < 2500, 'answered before the app did');
   });
 
   it('shows the compiled chain', async () => {

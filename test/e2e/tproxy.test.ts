@@ -105,6 +105,11 @@ describe('transparent proxy in a network namespace', { skip }, () => {
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /Failed to create configuration to apply traffic redirection rules: proxy service with ID "nope" not found/);
     assert.match(runCli(['connect', 'redirect-traffic', '-proxy-uid', '1', '-proxy-id', 'client', '-http-addr', west.httpAddr]).stderr, /service client is not a proxy service/);
+    // Agentless: the proxy is read from the catalog's node-services of -node-name.
+    assert.match(runCli(['connect', 'redirect-traffic', '-proxy-uid', '1', '-proxy-id', 'nope', '-node-name', 'b1', '-http-addr', west.httpAddr]).stderr, /proxy service with ID "nope" not found/);
+    assert.match(runCli(['connect', 'redirect-traffic', '-proxy-uid', '1', '-proxy-id', 'client', '-node-name', 'b1', '-http-addr', west.httpAddr]).stderr, /service client is not a proxy service/);
+    const down = runCli(['connect', 'redirect-traffic', '-proxy-uid', '1', '-proxy-id', 'x', '-http-addr', 'http://127.0.0.1:1']);
+    assert.match(down.stderr, /Failed to create configuration to apply traffic redirection rules: failed to fetch proxy service from Consul Agent: /);
   });
 
   it('installs the rules in the namespace from the proxy registration', async () => {

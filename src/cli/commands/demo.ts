@@ -5,6 +5,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { IsthmusClient } from '../../sdk/client.js';
 import type { Command, CommandContext } from '../command.js';
+import { l7SplitStep, transparentStep } from './demo-steps.js';
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -36,25 +37,36 @@ function get(port: number): Promise<{ status: number; body: string }> {
   });
 }
 
-class Children {
+export class Children {
   readonly #procs: ChildProcess[] = [];
   constructor(private readonly self: string[]) {}
 
-  async start(args: string[], ready: RegExp): Promise<string> {
-    const [cmd, ...pre] = this.self as [string, ...string[]];
+  /** Starts `isthmus <args>` (or, with `raw`, `node <args>`), optionally wrapped (e.g. `ip netns exec`). */
+  async start(args: string[], ready: RegExp, wrap: string[] = [], raw = false): Promise<string> {
+    const [cmd, ...pre] = [...wrap, ...(raw ? [this.self[0] as string] : this.self)] as [string, ...string[]];
     const p = spawn(cmd, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#procs.push(p);
     let out = '';
     p.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    await waitFor(async () => (ready.test(out) ? true : p.exitCode !== null ? Promise.reject(new Error(out)) : undefined), `"${args.slice(0, 3).join(' ')}"`);
+    await waitFor(async () => (ready.test(out) ? true : p.exitCode !== null ? Promise.reject(new Error(out)) : undefined), `"${args.slice(0, 3).join(' ')}"`, 90_000);
     return out;
+  }
+
+  readonly #cleanups: (() => void)[] = [];
+
+  /** Runs after the children are signalled (e.g. deleting a network namespace). */
+  onStop(fn: () => void): void {
+    this.#cleanups.push(fn);
   }
 
   stopAll(): void {
     for (const p of this.#procs) if (p.exitCode === null) p.kill('SIGTERM');
+    for (const fn of this.#cleanups.splice(0)) fn();
   }
 }
+
+export { freePort, get, waitFor };
 
 async function run(ctx: CommandContext, children: Children, exitAfter: boolean): Promise<void> {
   const say = (s: string): void => ctx.out(s);
@@ -82,7 +94,8 @@ async function run(ctx: CommandContext, children: Children, exitAfter: boolean):
 
   say('4. East exports "backend" to west and allows west\'s "frontend" to call it (an intention).');
   await east.configWrite({ Kind: 'exported-services', Name: 'default', Services: [{ Name: 'backend', Consumers: [{ Peer: 'west' }] }] });
-  const intention = (action: 'allow' | 'deny'): Promise<boolean> => east.configWrite({ Kind: 'service-intentions', Name: 'backend', Sources: [{ Name: 'frontend', Peer: 'west', Action: action }] });
+  const intention = (action: 'allow' | 'deny'): Promise<boolean> =>
+    east.configWrite({ Kind: 'service-intentions', Name: 'backend', Sources: [{ Name: 'frontend', Peer: 'west', Action: action }, { Name: 'shop', Peer: 'west', Action: 'allow' }] });
   await intention('allow');
 
   say('5. In west: a frontend app whose sidecar has "backend from peer east" as an upstream.');
@@ -112,6 +125,8 @@ async function run(ctx: CommandContext, children: Children, exitAfter: boolean):
   await intention('allow');
   await waitFor(async () => ((await get(frontendPort)).status === 200 ? true : undefined), 'allowed again');
   say('   Allowed again: the next request succeeds.');
+  await l7SplitStep(say, children, west, ports.westHttp);
+  await transparentStep(say, children);
   say(`Demo complete. Frontend: http://127.0.0.1:${frontendPort}/  east API: http://127.0.0.1:${ports.eastHttp}  west API: http://127.0.0.1:${ports.westHttp}`);
   say(`Web UI: east http://127.0.0.1:${ports.eastHttp}/ui/  west http://127.0.0.1:${ports.westHttp}/ui/`);
   if (!exitAfter) {

@@ -79,9 +79,32 @@ test('routes by path (with prefix rewrite) and header; the catch-all reaches the
   assert.equal(h['x-split'], 'v2');
 });
 
+test('a route carries its RequestTimeout (Go duration or milliseconds)', () => {
+  const c: ChainView = {
+    ...chain,
+    Nodes: { ...chain.Nodes, 'router:front.default.default': { Type: 'router', Name: 'r', Routes: [{ Definition: { Match: { HTTP: { PathPrefix: '/slow' } }, Destination: { RequestTimeout: '1.5s' } }, NextNode: 'resolver:v2.b.default.default.dc1' }, { Definition: { Destination: { RequestTimeout: 300 } }, NextNode: 'resolver:v2.b.default.default.dc1' }] } },
+  };
+  assert.equal(routeRequest(c, req('/slow/x'))?.timeoutMs, 1500);
+  assert.equal(routeRequest(c, req('/other'))?.timeoutMs, 300);
+  assert.equal(routeRequest(chain, req('/x'), () => 0)?.timeoutMs, undefined);
+});
+
 test('the split boundary follows the weights exactly (0.01 % resolution)', () => {
   let v1 = 0;
   for (let i = 0; i < 10_000; i++) if (routeRequest(chain, req('/'), () => i / 10_000)?.targets[0] === 'v1.b.default.default.dc1') v1++;
   assert.equal(v1, 9_000);
   assert.deepEqual(tcpTargets({ ...chain, StartNode: 'resolver:v1.b.default.default.dc1' }), ['v1.b.default.default.dc1', 'b.default.default.external.east']);
+});
+
+test('the transparent proxy maps auto and manual VIPs to (peer, service); peers never get manual ones', async () => {
+  const { vipTable } = await import('../sidecar/transparent.js');
+  const t = vipTable([
+    { Service: 'web', Peer: '', VirtualIP: '240.0.0.1', ManualVIPs: ['10.96.0.12'] },
+    { Service: 'backend', Peer: 'east', VirtualIP: '240.0.0.3', ManualVIPs: ['10.96.0.99'] },
+  ]);
+  assert.deepEqual(t.get('240.0.0.1'), { peer: '', service: 'web' });
+  assert.deepEqual(t.get('10.96.0.12'), { peer: '', service: 'web' });
+  assert.deepEqual(t.get('240.0.0.3'), { peer: 'east', service: 'backend' });
+  assert.equal(t.get('10.96.0.99'), undefined);
+  assert.equal(t.get('1.2.3.4'), undefined);
 });

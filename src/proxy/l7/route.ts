@@ -1,5 +1,6 @@
 // Pure routing through a compiled discovery chain (GET /v1/discovery-chain): router → splitter →
 // resolver, to the target a request goes to, plus the rewrites its route asks for.
+import { parseGoDuration } from '../../lib/duration.js';
 import { httpMatches, type HttpMatch, type HttpRequestView } from './match.js';
 
 export interface ChainTargetView {
@@ -28,7 +29,7 @@ export interface ChainView {
     {
       Type: 'router' | 'splitter' | 'resolver';
       Name: string;
-      Routes?: { Definition: { Match?: { HTTP?: HttpMatch }; Destination?: { PrefixRewrite?: string; RequestHeaders?: HeaderModifiers; ResponseHeaders?: HeaderModifiers } }; NextNode: string }[];
+      Routes?: { Definition: { Match?: { HTTP?: HttpMatch }; Destination?: { PrefixRewrite?: string; RequestTimeout?: string | number; RequestHeaders?: HeaderModifiers; ResponseHeaders?: HeaderModifiers } }; NextNode: string }[];
       Splits?: { Weight: number; NextNode: string; Definition?: { RequestHeaders?: HeaderModifiers; ResponseHeaders?: HeaderModifiers } }[];
       Resolver?: { Target: string; Failover?: { Targets: string[] } };
     }
@@ -43,6 +44,8 @@ export interface RouteDecision {
   targets: string[];
   /** New path when the matched route has a PrefixRewrite. */
   path?: string;
+  /** The matched route's RequestTimeout in milliseconds. */
+  timeoutMs?: number;
   requestHeaders: HeaderModifiers[];
   responseHeaders: HeaderModifiers[];
 }
@@ -68,6 +71,8 @@ export function routeRequest(chain: ChainView, req: HttpRequestView, random: () 
         const prefix = m?.PathExact ?? m?.PathPrefix ?? '';
         out.path = d.PrefixRewrite + req.path.slice(prefix.length);
       }
+      const t = typeof d?.RequestTimeout === 'string' ? parseGoDuration(d.RequestTimeout) : d?.RequestTimeout;
+      if (t && t > 0) out.timeoutMs = t;
       if (d?.RequestHeaders) out.requestHeaders.push(d.RequestHeaders);
       if (d?.ResponseHeaders) out.responseHeaders.push(d.ResponseHeaders);
       nodeName = route.NextNode;

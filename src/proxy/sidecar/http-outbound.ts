@@ -78,7 +78,18 @@ export class HttpOutbound {
       res.writeHead(r.statusCode ?? 502, h as http.OutgoingHttpHeaders);
       r.pipe(res);
     });
+    if (decision.timeoutMs) {
+      // The route's RequestTimeout: Envoy answers 504 "upstream request timeout".
+      up.setTimeout(decision.timeoutMs, () => {
+        if (!res.headersSent) {
+          res.writeHead(504, { 'content-type': 'text/plain' });
+          res.end('upstream request timeout');
+        }
+        up.destroy(new Error('request timeout'));
+      });
+    }
     up.on('error', (err) => {
+      if (res.writableEnded) return;
       this.#log.warn('upstream request failed', { upstream: service, reason: err.message });
       if (!res.headersSent) {
         res.writeHead(503, { 'content-type': 'text/plain' });

@@ -109,19 +109,20 @@ export class SidecarProxy {
     for (const u of this.#svc.Proxy.Upstreams ?? []) {
       // Transparent proxies may leave upstreams without a listener: the outbound listener serves them.
       if (!u.LocalBindPort) continue;
-      // A local upstream whose chain is HTTP-like gets HTTP-aware routing (routers, splitters, subsets).
-      let http = false;
-      if (!u.DestinationPeer) {
-        try {
-          http = HTTP_PROTOCOLS.has((await this.#resolver.chain(u.DestinationName)).Protocol);
-        } catch (err) {
-          this.#log.warn('cannot read the discovery chain of an upstream; using TCP', { upstream: u.DestinationName, reason: (err as Error).message });
-        }
-      }
+      // A local upstream whose chain is HTTP-like gets HTTP-aware routing (routers, splitters, subsets);
+      // the protocol is read per connection (cached 1 s), so a service-defaults change applies without a restart.
       const server = net.createServer((s) => {
         this.#sockets.add(s);
-        if (http) this.#httpOut.accept(s, u.DestinationName);
-        else void this.#onOutbound(s, u);
+        s.pause();
+        s.on('error', () => s.destroy());
+        if (u.DestinationPeer) return void this.#onOutbound(s, u);
+        this.#resolver.chain(u.DestinationName).then(
+          (c) => (HTTP_PROTOCOLS.has(c.Protocol) ? this.#httpOut.accept(s, u.DestinationName) : void this.#onOutbound(s, u)),
+          (err: Error) => {
+            this.#log.debug('cannot read the discovery chain of an upstream; using TCP', { upstream: u.DestinationName, reason: err.message });
+            void this.#onOutbound(s, u);
+          },
+        );
       });
       await new Promise<void>((r, j) => server.once('error', j).listen(u.LocalBindPort ?? 0, u.LocalBindAddress || '127.0.0.1', () => r()));
       this.#outbound.push(server);

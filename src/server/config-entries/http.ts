@@ -5,14 +5,15 @@ import { enforce } from '../acl/errors.js';
 import { blockingRead, rendered, type BlockingReader } from '../http/blocking.js';
 import type { Handler, HttpRequest } from '../http/request.js';
 import { aclFilter, queryOne } from '../http/request.js';
-import { configEntryPermission } from './acl.js';
+import { configEntryPermission, referencedServices } from './acl.js';
 import { isConfigKind, KIND_SCHEMAS, type ConfigKind } from './schema.js';
 import { configTopics, type ConfigEntryService, type StoredEntry } from './service.js';
 import { validateConfigEntry } from './validate.js';
 import { refusePeerKeys } from './validate-l7.js';
+import { withGoDurations } from './durations.js';
 
 export function renderEntry(s: StoredEntry): Record<string, unknown> {
-  return { ...s.entry, CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex };
+  return { ...withGoDurations(s.entry), CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex };
 }
 
 function kindParam(req: HttpRequest): ConfigKind {
@@ -68,6 +69,7 @@ export function configHandlers(deps: { entries: ConfigEntryService; blocking: Bl
     async apply(req) {
       const entry = decodeConfigEntry(req.body);
       check(req, entry.Kind, entry.Name, 'write');
+      for (const svc of referencedServices(entry)) enforce(req.authz, 'service', 'read', svc);
       const cas = casParam(req);
       return { json: await entries.set(entry, cas === undefined ? {} : { cas }) };
     },

@@ -2,6 +2,7 @@
 // and their targets, from the config entries of a service, in Consul's JSON shape.
 import { IsthmusError } from '../../lib/errors.js';
 import { formatGoDuration } from '../../lib/duration.js';
+import { renderRouteDestination } from '../config-entries/durations.js';
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
@@ -238,7 +239,7 @@ export function compileChain(req: CompileRequest): CompiledChain {
       const d = (r.Destination as Obj | undefined) ?? {};
       const target = str(d.Service) || service;
       checkProtocol(target);
-      const Definition = { ...r, Destination: { ...d, Service: target, Namespace: 'default', Partition: 'default' } };
+      const Definition = { ...r, Destination: { ...renderRouteDestination(d), Service: target, Namespace: 'default', Partition: 'default' } };
       return { Definition, NextNode: nextFor(target, str(d.ServiceSubset)) };
     });
     routes.push({ Definition: { Match: { HTTP: { PathPrefix: '/' } }, Destination: { Service: service, Namespace: 'default', Partition: 'default' } }, NextNode: nextFor(service, '') });

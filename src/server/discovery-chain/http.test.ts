@@ -77,6 +77,23 @@ describe('virtual IPs', () => {
   });
 });
 
+describe('proxy mode', () => {
+  it('accepts transparent and direct, refuses anything else with Consul text, on registrations and defaults', async () => {
+    const ok = await t.request('PUT', '/v1/agent/service/register', { Name: 'tp', Port: 1, Connect: { SidecarService: { Proxy: { Mode: 'transparent', TransparentProxy: { OutboundListenerPort: 15002, DialedDirectly: true } } } } });
+    assert.equal(ok.status, 200, ok.body);
+    const p = (await t.request('GET', '/v1/agent/service/tp-sidecar-proxy')).json<{ Proxy: Obj }>();
+    assert.equal(p.Proxy.Mode, 'transparent');
+    assert.deepEqual(p.Proxy.TransparentProxy, { OutboundListenerPort: 15002, DialedDirectly: true });
+    const bad = await t.request('PUT', '/v1/agent/service/register', { Name: 'tp2', Port: 1, Connect: { SidecarService: { Proxy: { Mode: 'sideways' } } } });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body, /Invalid Proxy Mode: "sideways"/);
+    assert.match((await put({ Kind: 'service-defaults', Name: 'tp', Mode: 'nope' })).body, /Invalid Proxy Mode: "nope"/);
+    assert.match((await put({ Kind: 'proxy-defaults', Name: 'global', Mode: 'nope' })).body, /Invalid Proxy Mode: "nope"/);
+    assert.equal((await put({ Kind: 'proxy-defaults', Name: 'global', Mode: 'transparent', TransparentProxy: { OutboundListenerPort: 15001 } })).status, 200);
+    await t.request('DELETE', '/v1/config/proxy-defaults/global');
+  });
+});
+
 describe('virtual IPs survive a restart', () => {
   it('keeps the same VIP for a service across a restart of a durable server', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'isthmus-vip-'));
@@ -188,6 +205,20 @@ describe('service-router and service-splitter', () => {
     assert.match(bad.body, /discovery chain "pay(-v2)?" uses (a protocol "tcp" that does not permit advanced routing or splitting behavior|inconsistent protocols; service "pay-v2" has "tcp" which is not "http")/);
   });
 
+  it('shows durations as Go duration strings in entries and chains', async () => {
+    await put({ Kind: 'service-defaults', Name: 'dur', Protocol: 'http' });
+    assert.equal((await put({ Kind: 'service-resolver', Name: 'dur', ConnectTimeout: '3s', RequestTimeout: '1m30s' })).status, 200);
+    assert.equal((await put({ Kind: 'service-router', Name: 'dur', Routes: [{ Match: { HTTP: { PathPrefix: '/a' } }, Destination: { RequestTimeout: '10s', NumRetries: 2 } }] })).status, 200);
+    const r = (await t.request('GET', '/v1/config/service-resolver/dur')).json<Obj>();
+    assert.equal(r.ConnectTimeout, '3s');
+    assert.equal(r.RequestTimeout, '1m30s');
+    const router = (await t.request('GET', '/v1/config/service-router/dur')).json<{ Routes: { Destination: Obj }[] }>();
+    assert.equal(router.Routes[0]?.Destination.RequestTimeout, '10s');
+    const chain = (await t.request('GET', '/v1/discovery-chain/dur')).json<{ Chain: { Nodes: Record<string, { Routes?: { Definition: { Destination: Obj } }[]; Resolver?: Obj }> } }>().Chain;
+    assert.equal(chain.Nodes['router:dur.default.default']?.Routes?.[0]?.Definition.Destination.RequestTimeout, '10s');
+    assert.equal(chain.Nodes['resolver:dur.default.default.dc1']?.Resolver?.ConnectTimeout, '3s');
+  });
+
   it('compiles a default chain; detects circular redirects and unknown subsets', async () => {
     const plain = (await t.request('GET', '/v1/discovery-chain/lonely')).json<{ Chain: Obj }>().Chain;
     assert.equal(plain.Default, true);
@@ -206,6 +237,17 @@ describe('service-router and service-splitter', () => {
     assert.equal((await t.request('POST', '/v1/discovery-chain/lonely', { OverrideMeshGateway: { Mode: 'bogus' } })).body.trim(), 'Invalid OverrideMeshGateway.Mode parameter');
   });
 
+  it('refuses exporting a chain that redirects to a peer, either way round', async () => {
+    await put({ Kind: 'service-resolver', Name: 'relay', Redirect: { Service: 'db', Peer: 'east' } });
+    const r = await put({ Kind: 'exported-services', Name: 'default', Services: [{ Name: 'relay', Consumers: [{ Peer: 'west' }] }] });
+    assert.equal(r.status, 500);
+    assert.match(r.body, /peer exported service "relay" contains cross-peer resolver redirect/);
+    assert.equal((await put({ Kind: 'exported-services', Name: 'default', Services: [{ Name: 'plainsvc', Consumers: [{ Peer: 'west' }] }] })).status, 200);
+    const later = await put({ Kind: 'service-resolver', Name: 'plainsvc', Redirect: { Service: 'plainsvc', Peer: 'east' } });
+    assert.match(later.body, /peer exported service "plainsvc" contains cross-peer resolver redirect/);
+    await t.request('DELETE', '/v1/config/exported-services/default');
+  });
+
   it('L7 intention permissions: validated, and refused on a tcp destination', async () => {
     const tcp = await put({ Kind: 'service-intentions', Name: 'tcponly', Sources: [{ Name: 'web', Permissions: [{ Action: 'deny', HTTP: { PathPrefix: '/admin' } }] }] });
     assert.equal(tcp.status, 500);
@@ -220,5 +262,29 @@ describe('service-router and service-splitter', () => {
     assert.equal(ok.status, 200, ok.body);
     const back = await put({ Kind: 'service-defaults', Name: 'httpd', Protocol: 'tcp' });
     assert.equal(back.status, 500);
+  });
+});
+
+describe('ACLs on L7 entries and chains', () => {
+  it('writing a router needs service:write on it and service:read on every destination; reading a chain needs service:read', async () => {
+    const a = await startTestAgent({ flags: { node: 'acl-l7' }, file: { acl: { enabled: true, default_policy: 'deny', tokens: { initial_management: 'root' } } } });
+    try {
+      const as = (tok: string) => (m: string, u: string, b?: unknown) => a.request(m, u, b, { 'X-Consul-Token': tok });
+      const root = as('root');
+      assert.equal((await root('PUT', '/v1/config', { Kind: 'proxy-defaults', Name: 'global', Config: { protocol: 'http' } })).status, 200);
+      await root('PUT', '/v1/acl/policy', { Name: 'front-only', Rules: 'service "front" { policy = "write" }' });
+      await root('PUT', '/v1/acl/policy', { Name: 'read-back', Rules: 'service "back" { policy = "read" }' });
+      const narrow = (await root('PUT', '/v1/acl/token', { Policies: [{ Name: 'front-only' }] })).json<{ SecretID: string }>().SecretID;
+      const wide = (await root('PUT', '/v1/acl/token', { Policies: [{ Name: 'front-only' }, { Name: 'read-back' }] })).json<{ SecretID: string }>().SecretID;
+      const router = { Kind: 'service-router', Name: 'front', Routes: [{ Match: { HTTP: { PathPrefix: '/b' } }, Destination: { Service: 'back' } }] };
+      const denied = await as(narrow)('PUT', '/v1/config', router);
+      assert.equal(denied.status, 403, denied.body);
+      assert.equal((await as(wide)('PUT', '/v1/config', router)).status, 200);
+      assert.equal((await as(narrow)('GET', '/v1/discovery-chain/front')).status, 200);
+      assert.equal((await as(narrow)('GET', '/v1/discovery-chain/back')).status, 403);
+      assert.equal((await a.request('PUT', '/v1/internal/service-virtual-ip', { Service: 'front', ManualVIPs: [] })).status, 403);
+    } finally {
+      await a.close();
+    }
   });
 });

@@ -8,7 +8,7 @@ import type { ConfigEntryService } from '../config-entries/service.js';
 import type { BlockingReader } from '../http/blocking.js';
 import type { Handler } from '../http/request.js';
 import { VirtualIpService } from '../virtual-ips/service.js';
-import { checkChainWrite, chainError, HTTP_LIKE, protocolOf, type EntryLookup } from './compile.js';
+import { checkChainWrite, chainError, compileChain, HTTP_LIKE, protocolOf, type EntryLookup } from './compile.js';
 import { chainHandlers } from './http.js';
 
 /** Entries whose write gives a name a VIP (virtual services without instances). */
@@ -39,6 +39,20 @@ function checkL7Intentions(lookup: EntryLookup & ((k: ConfigKind, n: string) => 
   if (kind === 'proxy-defaults') for (const n of names()) check(n);
 }
 
+/** Chains exported to peers may not leave the cluster through a peer (§3): checked when exports or chains change. */
+function checkExportedChains(lookup: EntryLookup & ((k: ConfigKind, n: string) => Record<string, unknown> | undefined), kind: ConfigKind, names: () => string[]): void {
+  if (!['exported-services', 'service-resolver', 'service-router', 'service-splitter'].includes(kind)) return;
+  const rules = ((lookup('exported-services' as never, 'default') as Record<string, unknown> | undefined)?.Services as { Name?: string; Consumers?: { Peer?: string }[] }[] | undefined) ?? [];
+  const toPeers = rules.filter((r) => (r.Consumers ?? []).some((c) => c.Peer));
+  if (toPeers.length === 0) return;
+  const exported = new Set(toPeers.filter((r) => r.Name !== '*').map((r) => r.Name as string));
+  if (toPeers.some((r) => r.Name === '*')) for (const n of names()) if (lookup('service-resolver', n) || lookup('service-router', n) || lookup('service-splitter', n)) exported.add(n);
+  for (const svc of exported) {
+    const chain = compileChain({ service: svc, datacenter: 'dc', trustDomain: 'td', entries: lookup });
+    if (Object.values(chain.Nodes).some((n) => n.Resolver && chain.Targets[n.Resolver.Target]?.Peer)) throw chainError(`peer exported service "${svc}" contains cross-peer resolver redirect`);
+  }
+}
+
 export async function wireTraffic(d: TrafficDeps): Promise<{ vips: VirtualIpService; handlers: Record<string, Handler> }> {
   const vips = new VirtualIpService({ store: d.store, hub: d.hub });
   await vips.load();
@@ -52,6 +66,7 @@ export async function wireTraffic(d: TrafficDeps): Promise<{ vips: VirtualIpServ
     const l = lookup as unknown as EntryLookup & ((k: ConfigKind, n: string) => Record<string, unknown> | undefined);
     checkChainWrite(l, kind, name, names);
     checkL7Intentions(l, kind, name, names);
+    checkExportedChains(l, kind, names);
   });
   return { vips, handlers: chainHandlers({ entries: d.entries, vips, blocking: d.blocking, datacenter: d.datacenter, trustDomain: d.trustDomain }) };
 }

@@ -33,6 +33,8 @@ export class VirtualIpService {
   readonly #records = new Map<string, VipRecord>();
   readonly #freed = new Set<number>();
   #counter = 0;
+  /** modRevision of the counter key: allocations compare on it, so servers sharing a store never hand out one offset twice. */
+  #counterRev = 0;
   readonly #writes = new SerialQueue();
   /** Whether (peer, name) still needs its VIP (instances or config entries name it). */
   inUse: (peer: string, name: string) => boolean = () => true;
@@ -44,33 +46,34 @@ export class VirtualIpService {
 
   async load(): Promise<void> {
     const { entries } = await this.#store.list(PREFIX);
-    for (const e of entries) {
-      if (e.key === COUNTER_KEY) this.#counter = Number(e.value);
-      else if (e.key === FREED_KEY) for (const f of JSON.parse(e.value) as number[]) this.#freed.add(f);
-      else {
-        const r = JSON.parse(e.value) as VipRecord;
-        this.#records.set(id(r.Peer, r.Service), r);
-      }
+    this.#records.clear();
+    this.#freed.clear();
+    for (const e of entries) this.#applyPut(e.key, e.value, e.modRevision);
+  }
+
+  #applyPut(k: string, value: string, modRevision: number): void {
+    if (k === COUNTER_KEY) {
+      this.#counter = Number(value);
+      this.#counterRev = modRevision;
+    } else if (k === FREED_KEY) {
+      this.#freed.clear();
+      for (const f of JSON.parse(value) as number[]) this.#freed.add(f);
+    } else {
+      const r = JSON.parse(value) as VipRecord;
+      this.#records.set(id(r.Peer, r.Service), r);
     }
   }
 
-  /** Applies assignments committed by any server of a shared store (HA). */
+  /** Applies VIP changes committed by another server of a shared store (HA). */
   applyReplicated(events: WatchEvent[], revision: number): void {
     for (const e of events) {
-      if (e.key === COUNTER_KEY) {
-        if (e.type === 'put') this.#counter = Number(e.entry.value);
-      } else if (e.key === FREED_KEY) {
-        this.#freed.clear();
-        if (e.type === 'put') for (const f of JSON.parse(e.entry.value) as number[]) this.#freed.add(f);
-      } else if (e.type === 'put') {
-        const r = JSON.parse(e.entry.value) as VipRecord;
-        this.#records.set(id(r.Peer, r.Service), r);
-      } else {
+      if (e.type === 'put') this.#applyPut(e.key, e.entry.value, e.entry.modRevision);
+      else if (e.key.startsWith(`${PREFIX}svc/`)) {
         const [peer, name] = e.key.slice(`${PREFIX}svc/`.length).split('/').map(decodeURIComponent) as [string, string];
         this.#records.delete(id(peer, name));
       }
     }
-    this.#hub.bump([VIP_TOPIC], revision);
+    if (events.length > 0) this.#hub.bump([VIP_TOPIC], revision);
   }
 
   /** The auto VIP of (peer, name), if assigned. */
@@ -88,9 +91,12 @@ export class VirtualIpService {
     return [...this.#records.values()].map((r) => ({ peer: r.Peer, service: r.Service, vip: vipFromOffset(r.Offset), manual: r.ManualVIPs }));
   }
 
-  async #commit(ops: TxnOp[]): Promise<void> {
-    const { revision } = await this.#store.txn({ success: ops });
+  /** Commits; resolves with the revision written, or 0 when a compare failed. */
+  async #commit(ops: TxnOp[], compare: { key: string; modRevision: number }[] = []): Promise<number> {
+    const { succeeded, revision } = await this.#store.txn({ compare, success: ops });
+    if (!succeeded) return 0;
     this.#hub.bump([VIP_TOPIC], revision);
+    return revision;
   }
 
   /** Assigns the VIP of (peer, name) if it has none; idempotent. Returns the VIP. */
@@ -98,21 +104,33 @@ export class VirtualIpService {
     const existing = this.vip(peer, name);
     if (existing) return Promise.resolve(existing);
     return this.#writes.run(async () => {
-      const again = this.vip(peer, name);
-      if (again) return again;
-      const next = nextOffset(this.#counter, this.#freed);
-      const rec: VipRecord = { Peer: peer, Service: name, Offset: next.offset, ManualVIPs: [] };
-      const freed = new Set(this.#freed);
-      freed.delete(next.offset);
-      await this.#commit([
-        { type: 'put', key: key(peer, name), value: JSON.stringify(rec) },
-        { type: 'put', key: COUNTER_KEY, value: String(next.counter) },
-        { type: 'put', key: FREED_KEY, value: JSON.stringify([...freed]) },
-      ]);
-      this.#records.set(id(peer, name), rec);
-      this.#counter = next.counter;
-      this.#freed.delete(next.offset);
-      return vipFromOffset(rec.Offset);
+      for (let attempt = 0; ; attempt++) {
+        const again = this.vip(peer, name);
+        if (again) return again;
+        const next = nextOffset(this.#counter, this.#freed);
+        const rec: VipRecord = { Peer: peer, Service: name, Offset: next.offset, ManualVIPs: [] };
+        const freed = new Set(this.#freed);
+        freed.delete(next.offset);
+        const rev = await this.#commit(
+          [
+            { type: 'put', key: key(peer, name), value: JSON.stringify(rec) },
+            { type: 'put', key: COUNTER_KEY, value: String(next.counter) },
+            { type: 'put', key: FREED_KEY, value: JSON.stringify([...freed]) },
+          ],
+          [{ key: COUNTER_KEY, modRevision: this.#counterRev }],
+        );
+        if (rev > 0) {
+          this.#records.set(id(peer, name), rec);
+          this.#counter = next.counter;
+          this.#freed.delete(next.offset);
+          // Every key of one transaction gets its revision: the next allocation compares on it.
+          this.#counterRev = rev;
+          return vipFromOffset(rec.Offset);
+        }
+        // Another server allocated meanwhile: catch up and try again.
+        if (attempt >= 5) throw new Error('virtual IP allocation kept conflicting with another server');
+        await this.load();
+      }
     });
   }
 

@@ -87,8 +87,8 @@ export const connectRedirectTrafficCommand: Command = {
 async function fetchProxy(client: ReturnType<Parameters<Command['run']>[1]['client']>, id: string, node: string): Promise<ProxyRegistration> {
   try {
     if (node) {
-      const r = await client.request<{ Services: ProxyRegistration[] } | null>('GET', `/v1/catalog/node-services/${encodeURIComponent(node)}`, { query: { filter: `ID == "${id}"` } });
-      const svc = r?.Services?.[0];
+      const r = await client.request<{ Services: ProxyRegistration[] } | null>('GET', `/v1/catalog/node-services/${encodeURIComponent(node)}`);
+      const svc = r?.Services?.find((s) => s.ID === id);
       if (!svc) throw new RedirectError(`proxy service with ID "${id}" not found`);
       return svc;
     }
