@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
-// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|register|dataplane ...]  (default: all)
+// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|import-memory|register|dataplane ...]  (default: all)
 import { startAgent, tempDir } from '../test/support/agent-process.js';
 import { benchWakeup } from './blocking-wakeup.js';
 import { benchHealthLoad } from './health-load.js';
@@ -9,6 +9,7 @@ import { benchIntentions } from './intention-check.js';
 import { benchPeering } from './peering.js';
 import { benchDataplane } from './dataplane.js';
 import { benchRegister } from './register-load.js';
+import { benchImportMemory } from './import-memory.js';
 
 const selected = process.argv.slice(2);
 const want = (name: string): boolean => selected.length === 0 || selected.includes(name);
@@ -31,6 +32,7 @@ try {
     }
   }
   if (want('peering')) Object.assign(results, await benchPeering(quick ? { services: 200, perService: 10, changes: 40 } : { services: 5000, perService: 10, changes: 200 }));
+  if (want('import-memory')) Object.assign(results, await benchImportMemory(tmp.path, quick ? { services: 500, perService: 10 } : { services: 5000, perService: 10 }));
   if (want('register')) Object.assign(results, await benchRegister(tmp.path, { seconds: quick ? 3 : 10, connections: 16 }));
   if (want('dataplane')) Object.assign(results, await benchDataplane(tmp.path, quick));
   console.log(`\nJSON ${JSON.stringify(results)}`);
