@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
-// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|import-memory|register|dataplane ...]  (default: all)
+// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|import-memory|register|dataplane|dns|ui ...]  (default: all)
 import { startAgent, tempDir } from '../test/support/agent-process.js';
 import { benchWakeup } from './blocking-wakeup.js';
 import { benchHealthLoad } from './health-load.js';
@@ -8,6 +8,8 @@ import { benchLeaf } from './ca-leaf.js';
 import { benchIntentions } from './intention-check.js';
 import { benchPeering } from './peering.js';
 import { benchDataplane } from './dataplane.js';
+import { benchDns } from './dns.js';
+import { benchUiAssets } from './ui-assets.js';
 import { benchRegister } from './register-load.js';
 import { benchImportMemory } from './import-memory.js';
 
@@ -21,12 +23,21 @@ try {
   console.log(`# isthmus benchmarks (node ${process.version}, ${quick ? 'quick' : 'full'} mode)`);
   if (want('store')) Object.assign(results, await benchStoreWrites(tmp.path, quick ? 500 : 3000));
   if (want('leaf')) Object.assign(results, await benchLeaf(quick ? 100 : 1000));
-  if (want('health') || want('wakeup') || want('intentions')) {
+  if (want('ui')) {
+    const agent = await startAgent(['--dev', '--node', 'bench-ui', '--log-level', 'warn']);
+    try {
+      Object.assign(results, await benchUiAssets(agent, tmp.path, { seconds: quick ? 2 : 5, connections: 16 }));
+    } finally {
+      await agent.stop();
+    }
+  }
+  if (want('health') || want('wakeup') || want('intentions') || want('dns')) {
     const agent = await startAgent(['--dev', '--node', 'bench', '--log-level', 'warn']);
     try {
       if (want('health')) Object.assign(results, await benchHealthLoad(agent, tmp.path, { seconds: quick ? 2 : 8, connections: 32 }));
       if (want('wakeup')) Object.assign(results, await benchWakeup(agent, tmp.path, quick ? 1000 : 10_000));
       if (want('intentions')) Object.assign(results, await benchIntentions(agent, tmp.path, { seconds: quick ? 2 : 5 }));
+      if (want('dns')) Object.assign(results, await benchDns(agent, tmp.path, { seconds: quick ? 2 : 5 }));
     } finally {
       await agent.stop();
     }

@@ -25,6 +25,9 @@ const CONFINED = {
   '@grpc/grpc-js': /^src\/server\/grpc\//,
   'dns-packet': /^src\/server\/dns\//,
   '@bufbuild/protobuf': /^src\/(gen|server\/grpc|server\/peering)\//,
+  // The browser UI lives in ui/ (its own tsconfig, bundled by scripts/build-ui.mjs): never imported by src/.
+  preact: /^ui\//,
+  esbuild: /^scripts\//,
 };
 const IO_MODULES = /^node:(net|http|https|fs|dgram|tls|child_process|http2)$/;
 
@@ -59,8 +62,40 @@ for (const file of files) {
     if (area(from) === 'server' && area(rel) === 'store' && !/(^|\/)(service|agent)\.ts$/.test(from) && !isTest(f)) {
       bad('only a domain service.ts (or the composition root) touches the store');
     }
+    // One place serves static files: src/server/ui (reached only from the composition root and its tests).
+    if (rel.startsWith('server/ui/') && !from.startsWith('server/ui/') && from !== 'server/agent.ts') bad('only the composition root reaches server/ui/');
+    if (from.startsWith('server/ui/') && !isTest(f) && !['lib', 'server'].includes(area(rel))) bad('server/ui/ imports only lib/ and server/http types');
+    if (from.startsWith('server/ui/') && !isTest(f) && area(rel) === 'server' && !rel.startsWith('server/http/request')) bad('server/ui/ imports only lib/ and server/http types');
     if (PURE.test(f) && !isTest(f) && (area(rel) === 'store' || /\/service\.ts$/.test(rel) || /\/http\//.test(rel))) {
       bad('pure files import no store, service or transport code');
+    }
+  }
+}
+
+// The browser UI (ui/src) is self-contained: Preact and its own files only (no server code, no Node modules).
+const uiFiles = [];
+(function walk(dir) {
+  let names = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (/\.tsx?$/.test(p)) uiFiles.push(p);
+  }
+})('ui/src');
+for (const file of uiFiles) {
+  const f = file.split('\\').join('/');
+  for (const m of readFileSync(file, 'utf8').matchAll(IMPORT_RE)) {
+    const spec = m[1] ?? m[2];
+    if (spec.startsWith('.')) {
+      const target = normalize(join(dirname(f), spec)).split('\\').join('/');
+      if (!target.startsWith('ui/src/')) problems.push(`${f}: imports "${spec}": the UI imports only its own files`);
+    } else if (!/^preact(\/hooks)?$/.test(spec)) {
+      problems.push(`${f}: imports "${spec}": the UI bundles only preact`);
     }
   }
 }
@@ -69,4 +104,4 @@ if (problems.length > 0) {
   console.error(`Layering check failed (${problems.length}):\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`Layering check passed: ${files.length} files.`);
+console.log(`Layering check passed: ${files.length} files, ${uiFiles.length} UI files.`);

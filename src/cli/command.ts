@@ -12,6 +12,8 @@ export interface CommandContext {
   env: Record<string, string | undefined>;
   /** How to start this CLI again as a child process: [node, script]. */
   self: string[];
+  /** Standard input, read to the end. */
+  stdin: () => Buffer;
 }
 
 export interface Command {
@@ -20,10 +22,12 @@ export interface Command {
   summary: string;
   usage: string;
   flags: Record<string, FlagSpec>;
+  /** True for commands that never contact an agent (no HTTP flags). */
+  local?: true;
   /** Positional arguments accepted: [min, max]. */
   positionals?: [number, number];
   run(args: { flags: Record<string, string | boolean | string[] | undefined>; positionals: string[] }, ctx: CommandContext): Promise<number | void>;
 }
 
-/** A mistake in how the command was invoked: printed with usage, exit code 2. */
+/** A mistake in how the command was invoked: its message is printed on stderr, exit code 1 (as Consul). */
 export class UsageError extends Error {}

@@ -1,10 +1,14 @@
 // The command tree: resolves argv to a command, parses its flags strictly, runs it, maps errors to exit codes.
-import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { IsthmusError } from '../lib/errors.js';
-import { ApiError, ConnectionError, DEFAULT_HTTP_ADDR, IsthmusClient } from '../sdk/client.js';
+import { ApiError, ClientConfigError, ConnectionError, IsthmusClient } from '../sdk/client.js';
+import { FlagError, parseFlags, type FlagValues } from './flags.js';
+import { clientOptions, HTTP_FLAGS } from './http-flags.js';
 import { UsageError, type Command, type CommandContext, type FlagSpec } from './command.js';
 import { agentCommand } from './commands/agent.js';
-import { catalogNodesCommand } from './commands/catalog/nodes.js';
+import { catalogDatacentersCommand, catalogNodesCommand } from './commands/catalog/nodes.js';
+import { membersCommand } from './commands/members.js';
+import { versionCommand } from './commands/version.js';
 import { catalogServicesCommand } from './commands/catalog/services.js';
 import { servicesDeregisterCommand } from './commands/services/deregister.js';
 import { servicesRegisterCommand } from './commands/services/register.js';
@@ -20,14 +24,18 @@ import {
   peeringExportedServicesCommand,
   peeringListCommand,
   peeringReadCommand,
-  servicesExportedServicesCommand,
 } from './commands/peering/read.js';
+import { servicesExportedServicesCommand, servicesImportedServicesCommand } from './commands/services/exported-services.js';
 import { configDeleteCommand, configListCommand, configReadCommand } from './commands/config/read.js';
+import { KV_COMMANDS } from './commands/kv/index.js';
 
 export const COMMANDS: readonly Command[] = [
   agentCommand,
   catalogServicesCommand,
   catalogNodesCommand,
+  catalogDatacentersCommand,
+  membersCommand,
+  versionCommand,
   servicesRegisterCommand,
   servicesDeregisterCommand,
   servicesExportCommand,
@@ -42,34 +50,38 @@ export const COMMANDS: readonly Command[] = [
   peeringDeleteCommand,
   peeringExportedServicesCommand,
   servicesExportedServicesCommand,
+  servicesImportedServicesCommand,
   connectProxyCommand,
   connectGatewayCommand,
   demoCommand,
   ...ACL_COMMANDS,
+  ...KV_COMMANDS,
 ];
 
+/** Flags every command takes. */
 const GLOBAL_FLAGS: Record<string, FlagSpec> = {
-  'http-addr': { type: 'string', doc: `Server HTTP address (env ISTHMUS_HTTP_ADDR, default ${DEFAULT_HTTP_ADDR}).` },
-  token: { type: 'string', doc: 'ACL token (env ISTHMUS_HTTP_TOKEN).' },
   format: { type: 'string', doc: 'Output format: pretty or json.', default: 'pretty' },
   help: { type: 'boolean', short: 'h', doc: 'Show help.' },
 };
 
-/** Accepts Consul's single-dash long flags (`-http-addr=x`) as well as `--http-addr=x`. */
-export function normalizeArgs(argv: string[]): string[] {
-  return argv.map((a) => (/^-[a-z][a-z0-9-]+(=.*)?$/i.test(a) ? `-${a}` : a));
+/** Consul's exit code for an unknown command (mitchellh/cli). */
+const EXIT_UNKNOWN_COMMAND = 127;
+
+function flagsOf(c: Command): Record<string, FlagSpec> {
+  return { ...GLOBAL_FLAGS, ...(c.local ? {} : HTTP_FLAGS), ...c.flags };
 }
 
 function helpText(cmds: readonly Command[]): string {
   const lines = ['Usage: isthmus <command> [flags]', '', 'Commands:'];
-  for (const c of cmds) lines.push(`  ${c.path.join(' ').padEnd(22)} ${c.summary}`);
-  lines.push('', 'Global flags: --http-addr ADDR, --token TOKEN, --format pretty|json');
+  for (const c of cmds) lines.push(`  ${c.path.join(' ').padEnd(30)} ${c.summary}`);
+  lines.push('', 'Commands that talk to an agent take Consul\'s HTTP flags: -http-addr, -token, -token-file, -ca-file, -ca-path,');
+  lines.push('-client-cert, -client-key, -tls-server-name, -datacenter, -stale, -namespace, -partition (and CONSUL_* variables).');
   return lines.join('\n');
 }
 
 function commandHelp(c: Command): string {
   const lines = [`Usage: ${c.usage}`, '', c.summary, '', 'Flags:'];
-  for (const [name, f] of Object.entries({ ...c.flags, ...GLOBAL_FLAGS })) lines.push(`  --${name.padEnd(18)} ${f.doc}`);
+  for (const [name, f] of Object.entries(flagsOf(c))) lines.push(`  -${name.padEnd(18)} ${f.doc}`);
   return lines.join('\n');
 }
 
@@ -79,11 +91,13 @@ export interface Io {
   env: Record<string, string | undefined>;
   /** [node, script] to re-run this CLI (the demo starts its clusters this way). */
   self?: string[];
+  /** Reads standard input to the end (`kv put key -`, `config write -`). @default fd 0 */
+  stdin?: () => Buffer;
 }
 
-/** Runs the CLI; returns the process exit code (0 ok, 1 API/runtime error, 2 usage error). */
+/** Runs the CLI; returns the process exit code (0 ok, 1 usage/API/runtime error, 127 unknown command). */
 export async function runCli(argv: string[], io: Io): Promise<number> {
-  const args = normalizeArgs(argv);
+  const args = argv;
   const words: string[] = [];
   for (const a of args) {
     if (a.startsWith('-')) break;
@@ -91,24 +105,27 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
   const cmd = [...COMMANDS].sort((a, b) => b.path.length - a.path.length).find((c) => c.path.every((p, i) => words[i] === p));
   if (!cmd) {
-    if (words.length === 0 || words[0] === 'help' || args.includes('--help') || args.includes('-h')) {
+    const helpAsked = words[0] === 'help' || args.includes('--help') || args.includes('-help') || args.includes('-h');
+    if (words.length === 0 || helpAsked) {
       io.out(helpText(COMMANDS));
-      return words.length === 0 && !args.includes('--help') && !args.includes('-h') ? 2 : 0;
+      return helpAsked ? 0 : EXIT_UNKNOWN_COMMAND;
+    }
+    const known = COMMANDS.filter((c) => c.path.length > words.length - 1 && words.every((w, i) => c.path[i] === w));
+    if (known.length > 0) {
+      io.err(helpText(known));
+      return EXIT_UNKNOWN_COMMAND;
     }
     io.err(`Error: unknown command "${words.join(' ')}"\n\n${helpText(COMMANDS)}`);
-    return 2;
+    return EXIT_UNKNOWN_COMMAND;
   }
   const rest = args.slice(cmd.path.length);
-  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {};
-  for (const [name, f] of Object.entries({ ...GLOBAL_FLAGS, ...cmd.flags })) {
-    options[name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) };
-  }
-  let parsed: { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] };
+  let parsed: { values: FlagValues; positionals: string[] };
   try {
-    parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+    parsed = parseFlags(rest, flagsOf(cmd));
   } catch (err) {
-    io.err(`Error: ${(err as Error).message}\n\n${commandHelp(cmd)}`);
-    return 2;
+    if (!(err instanceof FlagError)) throw err;
+    io.err(`${err.message}\n\n${commandHelp(cmd)}`);
+    return 1;
   }
   if (parsed.values.help) {
     io.out(commandHelp(cmd));
@@ -116,33 +133,35 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   }
   const [min, max] = cmd.positionals ?? [0, 0];
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
-    io.err(`Error: ${cmd.path.join(' ')} takes ${min === max ? min : `${min} to ${max}`} argument(s), got ${parsed.positionals.length}\n\n${commandHelp(cmd)}`);
-    return 2;
+    const n = parsed.positionals.length;
+    io.err(n > max ? `Too many arguments (expected ${max === 0 ? 'none' : `at most ${max}`}, got ${n})` : `Missing arguments (expected ${min === max ? min : `at least ${min}`}, got ${n})`);
+    return 1;
   }
   const format = (parsed.values.format as string | undefined) ?? 'pretty';
   if (format !== 'pretty' && format !== 'json') {
     io.err('Invalid format, valid formats are {json|pretty}');
-    return 2;
+    return 1;
   }
   const ctx: CommandContext = {
-    client: () =>
-      new IsthmusClient({
-        address: (parsed.values['http-addr'] as string | undefined) ?? io.env.ISTHMUS_HTTP_ADDR ?? DEFAULT_HTTP_ADDR,
-        ...(((parsed.values.token as string | undefined) ?? io.env.ISTHMUS_HTTP_TOKEN) ? { token: (parsed.values.token as string | undefined) ?? io.env.ISTHMUS_HTTP_TOKEN } : {}),
-      }),
+    client: () => new IsthmusClient(clientOptions(parsed.values, io.env, (w) => io.err(`[WARN] ${w}`))),
     format,
     out: io.out,
     err: io.err,
     env: io.env,
     self: io.self ?? [],
+    stdin: io.stdin ?? (() => readFileSync(0)),
   };
   try {
-    const code = await cmd.run({ flags: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals: parsed.positionals }, ctx);
+    const code = await cmd.run({ flags: parsed.values, positionals: parsed.positionals }, ctx);
     return code ?? 0;
   } catch (err) {
     if (err instanceof UsageError) {
-      io.err(`Error: ${err.message}\n\n${commandHelp(cmd)}`);
-      return 2;
+      io.err(err.message);
+      return 1;
+    }
+    if (err instanceof ClientConfigError) {
+      io.err(`Error connecting to Consul agent: ${err.message}`);
+      return 1;
     }
     if (err instanceof ApiError) {
       io.err(`Error: ${cmd.path.join(' ')} failed: Unexpected response code: ${err.status} (${err.message})`);

@@ -2,6 +2,7 @@
 // Supported: ==, !=, is empty, is not empty, in, not in, contains, not contains, matches,
 // not matches, and/or/not, parentheses; selectors are dotted JSON field names (Meta["k"] too).
 import { invalid } from './errors.js';
+import { depthMessage, MAX_NESTING_DEPTH } from './nesting.js';
 
 type Ast =
   | { op: 'and' | 'or'; left: Ast; right: Ast }
@@ -39,6 +40,7 @@ function selectorPath(tok: string): string[] {
 
 class Parser {
   #i = 0;
+  #depth = 0;
   constructor(private readonly toks: string[]) {}
 
   #peek(n = 0): string | undefined {
@@ -76,17 +78,23 @@ class Parser {
   }
 
   #unary(): Ast {
-    if (this.#peek() === 'not') {
-      this.#i++;
-      return { op: 'not', expr: this.#unary() };
+    // Nested `not` and parentheses recurse: bound them like nested JSON (issue 10).
+    if (++this.#depth > MAX_NESTING_DEPTH) throw invalid(`Failed to create boolean expression evaluator: ${depthMessage()}`);
+    try {
+      if (this.#peek() === 'not') {
+        this.#i++;
+        return { op: 'not', expr: this.#unary() };
+      }
+      if (this.#peek() === '(') {
+        this.#i++;
+        const e = this.#or();
+        if (this.#next() !== ')') throw invalid('Failed to create boolean expression evaluator: missing ")"');
+        return e;
+      }
+      return this.#comparison();
+    } finally {
+      this.#depth--;
     }
-    if (this.#peek() === '(') {
-      this.#i++;
-      const e = this.#or();
-      if (this.#next() !== ')') throw invalid('Failed to create boolean expression evaluator: missing ")"');
-      return e;
-    }
-    return this.#comparison();
   }
 
   #comparison(): Ast {
@@ -123,10 +131,10 @@ function resolve(obj: unknown, path: string[]): unknown[] {
     const next: unknown[] = [];
     for (const c of cur) {
       if (Array.isArray(c)) {
-        for (const item of c) if (item && typeof item === 'object' && p in item) next.push((item as Record<string, unknown>)[p]);
+        for (const item of c) if (item && typeof item === 'object' && Object.hasOwn(item, p)) next.push((item as Record<string, unknown>)[p]);
       } else if (c && typeof c === 'object') {
         const rec = c as Record<string, unknown>;
-        if (p in rec) next.push(rec[p]);
+        if (Object.hasOwn(rec, p)) next.push(rec[p]);
       }
     }
     cur = next;
@@ -168,7 +176,7 @@ function evalAst(a: Ast, obj: unknown): boolean {
           return vals.some((x) => !isEmpty(x));
         case 'in':
         case 'contains': {
-          const hit = vals.some((x) => (Array.isArray(x) ? x.some((y) => str(y) === v) : x && typeof x === 'object' ? v in (x as object) : typeof x === 'string' && x.includes(v)));
+          const hit = vals.some((x) => (Array.isArray(x) ? x.some((y) => str(y) === v) : x && typeof x === 'object' ? Object.hasOwn(x, v) : typeof x === 'string' && x.includes(v)));
           return hit;
         }
         case 'not in':

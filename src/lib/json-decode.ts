@@ -1,6 +1,8 @@
 // Strict, schema-driven JSON decoding with Go encoding/json semantics: case-insensitive keys,
 // snake_case aliases, unknown fields refused, type errors named the way Consul's clients expect.
 import { durationFromJson } from './duration.js';
+import { depthMessage, MAX_NESTING_DEPTH, textNestingExceeds } from './nesting.js';
+import { ownValue, setOwn } from './safe-object.js';
 
 /** A field type in a decode schema. */
 export type FieldType =
@@ -19,6 +21,8 @@ export interface ObjectSchema {
   fields: Record<string, FieldType>;
   /** Keys that get a dedicated message instead of `unknown field`. */
   refused?: Record<string, string>;
+  /** Ignore unknown keys instead of refusing them (Go's default json.Unmarshal). */
+  ignoreUnknown?: boolean;
 }
 
 /** Thrown by decode(); `message` is Go's text, without the endpoint-specific prefix. */
@@ -92,7 +96,7 @@ function decodeValue(value: unknown, t: FieldType, path: string): unknown {
     const out: Record<string, unknown> = {};
     for (const [k, inner] of Object.entries(v as Record<string, unknown>)) {
       const d = decodeValue(inner, t.map, path);
-      if (d !== undefined) out[k] = d;
+      if (d !== undefined) setOwn(out, k, d);
     }
     return out;
   }
@@ -108,10 +112,13 @@ function decodeObject(v: unknown, schema: ObjectSchema, path: string): Record<st
   const names = lookup(schema);
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(v as Record<string, unknown>)) {
-    const refusedMsg = schema.refused?.[key];
+    const refusedMsg = ownValue(schema.refused, key);
     if (refusedMsg !== undefined) throw new DecodeError(refusedMsg);
     const canonical = names.get(normalize(key));
-    if (canonical === undefined) throw new DecodeError(`json: unknown field "${key}"`);
+    if (canonical === undefined) {
+      if (schema.ignoreUnknown) continue;
+      throw new DecodeError(`json: unknown field "${key}"`);
+    }
     const fieldType = schema.fields[canonical] as FieldType;
     const d = decodeValue(inner, fieldType, `${schema.name}.${canonical}`);
     if (d !== undefined) out[canonical] = d;
@@ -119,9 +126,10 @@ function decodeObject(v: unknown, schema: ObjectSchema, path: string): Record<st
   return out;
 }
 
-/** Parses JSON text (syntax errors worded like Go's) without schema checks. */
-export function parseJsonText(text: string): unknown {
+/** Parses JSON text (syntax errors worded like Go's) without schema checks; nesting is bounded. */
+export function parseJsonText(text: string, maxDepth = MAX_NESTING_DEPTH): unknown {
   if (text.trim() === '') throw new DecodeError('EOF');
+  if (textNestingExceeds(text, maxDepth)) throw new DecodeError(depthMessage(maxDepth));
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -136,4 +144,9 @@ export function parseJsonText(text: string): unknown {
 /** Decodes JSON text against a schema; throws DecodeError with Go-worded messages. */
 export function decodeJson<T>(text: string, schema: ObjectSchema): T {
   return decodeObject(parseJsonText(text), schema, '') as T;
+}
+
+/** Decodes an already-parsed value against a schema (callers bound its nesting first). */
+export function decodeValueAs<T>(value: unknown, schema: ObjectSchema): T {
+  return decodeObject(value, schema, '') as T;
 }

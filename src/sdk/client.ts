@@ -1,32 +1,73 @@
 // The typed HTTP client: the only way the CLI (and other tools) talk to a server.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { join } from 'node:path';
+import { ClientConfigError, parseAddress, stripPort, type Endpoint, type TlsOptions } from './config.js';
 
 export const DEFAULT_HTTP_ADDR = 'http://127.0.0.1:8500';
 
 /** A non-2xx answer from the server; `message` is the server's own text. */
 export class ApiError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  readonly headers: IncomingHttpHeaders;
+  constructor(status: number, message: string, headers: IncomingHttpHeaders = {}) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    this.headers = headers;
   }
 }
 
-/** The server could not be reached at all. */
+/** The server could not be reached at all (worded like Go's net/http errors). */
 export class ConnectionError extends Error {
-  constructor(address: string, cause: unknown) {
-    super(`cannot reach the server at ${address}: ${(cause as Error).cause ? ((cause as Error).cause as Error).message : (cause as Error).message}`);
+  constructor(method: string, url: string, cause: unknown) {
+    super(`${method[0]}${method.slice(1).toLowerCase()} "${url}": ${goNetError(cause)}`);
     this.name = 'ConnectionError';
   }
 }
 
+function goNetError(cause: unknown): string {
+  const e = cause as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e.code === 'ECONNREFUSED') return `dial tcp ${e.address ?? ''}:${e.port ?? ''}: connect: connection refused`;
+  if (e.code === 'ENOENT' && e.address) return `dial unix ${e.address}: connect: no such file or directory`;
+  if (e.code === 'ENOTFOUND') return `dial tcp: lookup ${(e as { hostname?: string }).hostname ?? ''}: no such host`;
+  return e.message;
+}
+
+/** Go's wording for a failed file read (`open <path>: no such file or directory`). */
+function goFileError(path: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `open ${path}: no such file or directory`;
+  if (code === 'EACCES') return `open ${path}: permission denied`;
+  if (code === 'EISDIR') return `read ${path}: is a directory`;
+  return (err as Error).message;
+}
+
+export { ClientConfigError } from './config.js';
+
 export interface ClientOptions {
-  /** @default DEFAULT_HTTP_ADDR */
+  /** `host:port`, `http(s)://host:port[/prefix]` or `unix:///path`. @default DEFAULT_HTTP_ADDR */
   address?: string;
+  /** Scheme for an address without one (CONSUL_HTTP_SSL). @default 'http' */
+  scheme?: 'http' | 'https';
   token?: string;
+  /** Read when the client is built; wins over `token`. */
+  tokenFile?: string;
+  auth?: { username: string; password?: string };
+  tls?: TlsOptions;
+  /** Query parameters sent on every request (`dc`, `stale`, `ns`, `partition`). */
+  query?: Record<string, string | true>;
 }
 
 export type QueryValue = string | number | boolean | string[] | undefined;
+
+/** A response with its raw bytes (KV values are binary). */
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
 
 export interface CatalogNode {
   ID: string;
@@ -50,36 +91,119 @@ export interface ServiceDefinition {
   [key: string]: unknown;
 }
 
-export class IsthmusClient {
-  readonly address: string;
-  readonly #token: string | undefined;
+function readTls(tls: TlsOptions): { ca?: Buffer[]; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized?: boolean } {
+  const out: { ca?: Buffer[]; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized?: boolean } = {};
+  const read = (path: string): Buffer => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw new ClientConfigError(`Error loading CA File: ${goFileError(path, err)}`);
+    }
+  };
+  const ca: Buffer[] = [];
+  if (tls.caFile) ca.push(read(tls.caFile));
+  if (tls.caPath) {
+    let names: string[];
+    try {
+      names = readdirSync(tls.caPath).sort();
+    } catch (err) {
+      throw new ClientConfigError(`Error loading CA Path: ${goFileError(tls.caPath, err)}`);
+    }
+    for (const n of names) {
+      const p = join(tls.caPath, n);
+      if (statSync(p).isFile()) ca.push(read(p));
+    }
+  }
+  for (const [i, pem] of ca.entries()) {
+    if (!pem.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) throw new ClientConfigError(`Error loading CA File: Couldn't parse PEM in CA source ${i === 0 && tls.caFile ? tls.caFile : tls.caPath ?? ''}`);
+  }
+  if (ca.length > 0) out.ca = ca;
+  if (tls.certFile || tls.keyFile) {
+    if (!tls.certFile || !tls.keyFile) throw new ClientConfigError('both client cert and client key must be provided');
+    try {
+      out.cert = readFileSync(tls.certFile);
+      out.key = readFileSync(tls.keyFile);
+    } catch (err) {
+      throw new ClientConfigError(goFileError((err as { path?: string }).path ?? tls.certFile, err));
+    }
+    if (!out.cert.toString().includes('-----BEGIN') || !out.key.toString().includes('-----BEGIN')) throw new ClientConfigError('tls: failed to find any PEM data in certificate or key input');
+  }
+  if (tls.serverName) out.servername = stripPort(tls.serverName);
+  if (tls.insecureSkipVerify) out.rejectUnauthorized = false;
+  return out;
+}
 
+export class IsthmusClient {
+  /** The address requests go to, as a URL base (`http://host:port[/prefix]` or `unix://path`). */
+  readonly address: string;
+  readonly #endpoint: Endpoint;
+  readonly #token: string | undefined;
+  readonly #auth: string | undefined;
+  readonly #tls: ReturnType<typeof readTls>;
+  readonly #query: Record<string, string | true>;
+
+  /** Throws ClientConfigError for a bad address, token file or TLS material (as Consul's client creation fails). */
   constructor(options: ClientOptions = {}) {
-    this.address = (options.address ?? DEFAULT_HTTP_ADDR).replace(/\/+$/, '');
-    this.#token = options.token;
+    this.#endpoint = parseAddress(options.address ?? DEFAULT_HTTP_ADDR, options.scheme ?? 'http');
+    const e = this.#endpoint;
+    this.address = e.socketPath ? `unix://${e.socketPath}` : `${e.scheme}://${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}${e.prefix}`;
+    let token = options.token;
+    if (options.tokenFile) {
+      try {
+        token = readFileSync(options.tokenFile, 'utf8').trim();
+      } catch (err) {
+        throw new ClientConfigError(`Error loading token file ${options.tokenFile} : ${goFileError(options.tokenFile, err)}`);
+      }
+    }
+    this.#token = token || undefined;
+    this.#auth = options.auth ? Buffer.from(`${options.auth.username}:${options.auth.password ?? ''}`).toString('base64') : undefined;
+    this.#tls = readTls(options.tls ?? {});
+    this.#query = options.query ?? {};
+  }
+
+  /** Sends a request and answers the raw response, whatever its status. */
+  async raw(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: Buffer | string; contentType?: string; signal?: AbortSignal } = {}): Promise<RawResponse> {
+    const params = new URLSearchParams();
+    const add = (k: string, item: string | number | boolean): void => params.append(k, item === true ? '' : String(item));
+    for (const [k, v] of Object.entries(this.#query)) if (options.query?.[k] === undefined) add(k, v);
+    for (const [k, v] of Object.entries(options.query ?? {})) {
+      if (v === undefined || v === false) continue;
+      for (const item of Array.isArray(v) ? v : [v]) add(k, item);
+    }
+    // Bare flags (`?recurse`) go without `=` as Consul's Go client sends them.
+    const search = params.toString().replace(/=(?=&|$)/g, '');
+    const e = this.#endpoint;
+    const fullPath = `${e.prefix}${path}${search ? `?${search}` : ''}`;
+    const headers: Record<string, string> = {};
+    if (this.#token) headers['X-Consul-Token'] = this.#token;
+    if (this.#auth) headers.Authorization = `Basic ${this.#auth}`;
+    const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body);
+    if (body !== undefined) {
+      headers['Content-Length'] = String(body.length);
+      if (options.contentType) headers['Content-Type'] = options.contentType;
+    }
+    const req: RequestOptions = { method, path: fullPath, headers, ...(options.signal ? { signal: options.signal } : {}), ...(e.socketPath ? { socketPath: e.socketPath, host: 'localhost' } : { host: e.host, port: e.port }) };
+    const send = e.scheme === 'https' ? httpsRequest : httpRequest;
+    const url = `${this.address}${path}${search ? `?${search}` : ''}`;
+    return new Promise<RawResponse>((resolve, reject) => {
+      const r = send({ ...req, ...(e.scheme === 'https' ? this.#tls : {}) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('error', (err) => reject(new ConnectionError(method, url, err)));
+      });
+      r.on('error', (err) => reject(new ConnectionError(method, url, err)));
+      r.end(body);
+    });
   }
 
   async request<T>(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: unknown } = {}): Promise<T> {
-    const url = new URL(this.address + path);
-    for (const [k, v] of Object.entries(options.query ?? {})) {
-      if (v === undefined || v === false) continue;
-      for (const item of Array.isArray(v) ? v : [v]) url.searchParams.append(k, item === true ? '' : String(item));
-    }
-    const headers: Record<string, string> = {};
-    if (this.#token) headers['X-Consul-Token'] = this.#token;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(options.body);
-    }
-    let res: Response;
-    try {
-      res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}) });
-    } catch (err) {
-      throw new ConnectionError(this.address, err);
-    }
-    const text = await res.text();
-    if (!res.ok) throw new ApiError(res.status, text.trim() || `${res.status} ${res.statusText}`);
+    const res = await this.raw(method, path, {
+      ...(options.query ? { query: options.query } : {}),
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body), contentType: 'application/json' } : {}),
+    });
+    const text = res.body.toString('utf8');
+    if (res.status < 200 || res.status >= 300) throw new ApiError(res.status, text.trim() || String(res.status), res.headers);
     return (text === '' ? undefined : JSON.parse(text)) as T;
   }
 
@@ -87,7 +211,7 @@ export class IsthmusClient {
     return this.request('GET', '/v1/catalog/services', { query });
   }
 
-  catalogNodes(query: { peer?: string } = {}): Promise<CatalogNode[]> {
+  catalogNodes(query: { peer?: string; 'node-meta'?: string[]; filter?: string; near?: string } = {}): Promise<CatalogNode[]> {
     return this.request('GET', '/v1/catalog/nodes', { query });
   }
 
@@ -164,22 +288,15 @@ export class IsthmusClient {
    * X-Consul-Index once they may have changed (or after `wait`). Start with index 0.
    */
   async watchIntentions(destination: string, index: number, options: { wait?: string; signal?: AbortSignal } = {}): Promise<number> {
-    const url = new URL(`${this.address}/v1/connect/intentions/match`);
-    url.searchParams.set('by', 'destination');
-    url.searchParams.set('name', destination);
+    const query: Record<string, QueryValue> = { by: 'destination', name: destination };
     if (index > 0) {
-      url.searchParams.set('index', String(index));
-      url.searchParams.set('wait', options.wait ?? '5m');
+      query.index = String(index);
+      query.wait = options.wait ?? '5m';
     }
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: this.#token ? { 'X-Consul-Token': this.#token } : {}, ...(options.signal ? { signal: options.signal } : {}) });
-    } catch (err) {
-      throw new ConnectionError(this.address, err);
-    }
-    const text = await res.text();
-    if (!res.ok) throw new ApiError(res.status, text.trim() || `${res.status} ${res.statusText}`);
-    return Number(res.headers.get('x-consul-index') ?? 0);
+    const res = await this.raw('GET', '/v1/connect/intentions/match', { query, ...(options.signal ? { signal: options.signal } : {}) });
+    const text = res.body.toString('utf8');
+    if (res.status < 200 || res.status >= 300) throw new ApiError(res.status, text.trim() || String(res.status), res.headers);
+    return Number(res.headers['x-consul-index'] ?? 0);
   }
 
   authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string }> {
@@ -240,9 +357,120 @@ export class IsthmusClient {
     return this.request('DELETE', `/v1/acl/token/${encodeURIComponent(accessor)}`);
   }
 
+  /** KV paths as Go's client sends them (the key is escaped per segment; `/` stays). */
+  #kvPath(key: string): string {
+    if (key.startsWith('/')) throw new ClientConfigError(`Invalid key. Key must not begin with a '/': ${key}`);
+    return `/v1/kv/${key.split('/').map(encodeURIComponent).join('/')}`;
+  }
+
+  async #kvRead(key: string, query: Record<string, QueryValue>): Promise<unknown> {
+    const res = await this.raw('GET', this.#kvPath(key), { query });
+    if (res.status === 404) return undefined;
+    const text = res.body.toString('utf8');
+    if (res.status !== 200) throw new ApiError(res.status, text.trim() || String(res.status), res.headers);
+    return JSON.parse(text);
+  }
+
+  /** One key, or undefined when it does not exist. */
+  async kvGet(key: string): Promise<KVPair | undefined> {
+    const list = (await this.#kvRead(key, {})) as WireKVPair[] | undefined;
+    return list?.[0] ? fromWire(list[0]) : undefined;
+  }
+
+  /** Every pair under a prefix (empty when none). */
+  async kvList(prefix: string): Promise<KVPair[]> {
+    return (((await this.#kvRead(prefix, { recurse: true })) as WireKVPair[] | undefined) ?? []).map(fromWire);
+  }
+
+  /** Key names under a prefix, cut after `separator` when one is given. */
+  async kvKeys(prefix: string, separator = ''): Promise<string[]> {
+    return ((await this.#kvRead(prefix, { keys: true, ...(separator ? { separator } : {}) })) as string[] | undefined) ?? [];
+  }
+
+  /** PUT /v1/kv: true when written (a CAS or lock may answer false). */
+  kvPut(key: string, value: Buffer, query: { flags?: number; cas?: number; acquire?: string; release?: string } = {}): Promise<boolean> {
+    return this.#kvWrite('PUT', key, { ...query, flags: query.flags || undefined }, value);
+  }
+
+  kvDelete(key: string, query: { recurse?: boolean; cas?: number } = {}): Promise<boolean> {
+    return this.#kvWrite('DELETE', key, query);
+  }
+
+  async #kvWrite(method: string, key: string, query: Record<string, QueryValue>, body?: Buffer): Promise<boolean> {
+    const res = await this.raw(method, this.#kvPath(key), { query, ...(body ? { body } : {}) });
+    const text = res.body.toString('utf8');
+    if (res.status !== 200) throw new ApiError(res.status, text.trim() || String(res.status), res.headers);
+    return text.trim() === 'true';
+  }
+
+  /** PUT /v1/txn: the parsed body and whether it committed (200) or rolled back (409). */
+  async txn(ops: unknown[]): Promise<{ committed: boolean; Results: { KV?: WireKVPair }[] | null; Errors: { OpIndex: number; What: string }[] | null }> {
+    const res = await this.raw('PUT', '/v1/txn', { body: JSON.stringify(ops), contentType: 'application/json' });
+    const text = res.body.toString('utf8');
+    if (res.status !== 200 && res.status !== 409) throw new ApiError(res.status, text.trim() || String(res.status), res.headers);
+    return { committed: res.status === 200, ...(JSON.parse(text) as { Results: { KV?: WireKVPair }[] | null; Errors: { OpIndex: number; What: string }[] | null }) };
+  }
+
+  members(query: { wan?: boolean; segment?: string } = {}): Promise<Member[]> {
+    return this.request('GET', '/v1/agent/members', { query });
+  }
+
+  datacenters(): Promise<string[]> {
+    return this.request('GET', '/v1/catalog/datacenters');
+  }
+
+  catalogService(name: string, query: { tag?: string; 'node-meta'?: string[]; filter?: string } = {}): Promise<CatalogServiceInstance[]> {
+    return this.request('GET', `/v1/catalog/service/${encodeURIComponent(name)}`, { query });
+  }
+
+  importedServices(): Promise<{ Service: string; SourcePeer?: string; Partition?: string; Namespace?: string; SourcePartition?: string }[]> {
+    return this.request('GET', '/v1/imported-services');
+  }
+
   configDelete(kind: string, name: string): Promise<void> {
     return this.request('DELETE', `/v1/config/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`);
   }
+}
+
+/** A KV pair with its value decoded. */
+export interface KVPair {
+  Key: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+  LockIndex: number;
+  Flags: number;
+  Value: Buffer;
+  Session?: string;
+}
+
+export type WireKVPair = Omit<KVPair, 'Value'> & { Value: string | null };
+
+function fromWire(p: WireKVPair): KVPair {
+  return { ...p, Value: p.Value ? Buffer.from(p.Value, 'base64') : Buffer.alloc(0) };
+}
+
+export interface Member {
+  Name: string;
+  Addr: string;
+  Port: number;
+  Tags: Record<string, string>;
+  Status: number;
+  ProtocolMin: number;
+  ProtocolMax: number;
+  ProtocolCur: number;
+  DelegateMin: number;
+  DelegateMax: number;
+  DelegateCur: number;
+}
+
+export interface CatalogServiceInstance {
+  ID: string;
+  Node: string;
+  Address: string;
+  Datacenter: string;
+  TaggedAddresses: Record<string, string> | null;
+  NodeMeta: Record<string, string> | null;
+  ServiceName: string;
 }
 
 export type ConfigEntry = Record<string, unknown> & { Kind: string; Name: string; ModifyIndex?: number };

@@ -10,7 +10,7 @@ import type { Logger } from '../lib/log.js';
 import { MemoryStore } from '../store/memory/memory-store.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { Store } from '../store/store.js';
-import { VERSION } from '../version.js';
+import { CONSUL_VERSION, VERSION } from '../version.js';
 import { aclHandlers } from './acl/http.js';
 import { AclService } from './acl/service.js';
 import { agentHandlers } from './agent-local/http.js';
@@ -18,6 +18,7 @@ import { AgentLocalService } from './agent-local/service.js';
 import { caHandlers } from './ca/http.js';
 import { CA_ROOTS_TOPIC, CaService } from './ca/service.js';
 import { catalogHandlers, healthHandlers } from './catalog/http.js';
+import { topics } from './catalog/keys.js';
 import { CatalogService } from './catalog/service.js';
 import type { AgentConfig } from './config/schema.js';
 import { configHandlers } from './config-entries/http.js';
@@ -29,6 +30,7 @@ import { GrpcServer } from './grpc/server.js';
 import { peerStreamService } from './grpc/services/peerstream.js';
 import { CheckRunner } from './health-checks/runner.js';
 import { DnsServer } from './dns/server.js';
+import { dnsAnswerOptions } from './dns/options.js';
 import { ResponseCache, type BlockingOptions } from './http/blocking.js';
 import { buildRoutes, type Route } from './http/routes.js';
 import { HttpServer } from './http/server.js';
@@ -39,10 +41,14 @@ import { DialManager } from './peering/dialer.js';
 import { ExportFeed } from './peering/export-feed.js';
 import { meshGateways, type ExportedServiceRule } from './peering/exports.js';
 import { peeringHandlers } from './peering/http.js';
+import { importedServicesHandler } from './peering/imported-services.js';
+import { kvModule } from './kv/http.js';
 import { PeeringService } from './peering/service.js';
 import type { SessionDeps } from './peering/session.js';
 import { SessionRegistry } from './peering/sessions.js';
+import { uiHandlers } from './ui/static.js';
 import { isHealthy, StreamTracker } from './peering/tracker.js';
+import { registerConsulService } from './servers/consul-service.js';
 
 const NODE_ID_KEY = 'agent/node-id';
 export const STORE_FILE = 'isthmus.db';
@@ -200,16 +206,27 @@ export class Agent {
         config: configHandlers({ entries, blocking }),
         ca: caHandlers({ ca, blocking, isMeshGateway: (name) => catalog.reader.serviceInstances('', name).some((i) => i.service.value.Kind === 'mesh-gateway') }),
         intentions: intentionHandlers({ intentions, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
-        peering: peeringHandlers({ peering, blocking, catalog: catalog.reader, exportRules, enabled: config.peering.enabled }),
+        peering: peeringHandlers({
+          peering,
+          blocking,
+          catalog: catalog.reader,
+          exportRules,
+          exportTopics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services')],
+          enabled: config.peering.enabled,
+        }),
         connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
+        kv: await kvModule({ store, hub, blocking }),
+        importedServices: importedServicesHandler({ catalog: catalog.reader, blocking }),
+        ui: uiHandlers({ enabled: config.ui.enabled }),
       },
       config.nodeName,
     );
     const http = new HttpServer(routes, {
       log: log.child({ component: 'http' }),
       authenticate: (token) => acl.authenticate(token),
-      ...(config.acl.enabled ? { responseHeaders: { 'X-Consul-Default-ACL-Policy': config.acl.defaultPolicy } } : {}),
+      // Consul sends its default policy on every response, `allow` when ACLs are off.
+      responseHeaders: { 'X-Consul-Default-ACL-Policy': config.acl.enabled ? config.acl.defaultPolicy : 'allow' },
     });
     const dns = new DnsServer({
       log: log.child({ component: 'dns' }),
@@ -219,12 +236,14 @@ export class Agent {
         return {
           reader: catalog.reader,
           domain: config.domain,
+          ...(config.altDomain ? { altDomain: config.altDomain } : {}),
           datacenter: config.datacenter,
+          options: dnsAnswerOptions(config),
           canReadService: (name, peer) => (peer ? authz.serviceWriteAny() || authz.readAll('service') : authz.allowed('service', 'read', name)),
           canReadNode: (name) => authz.allowed('node', 'read', name),
         };
       },
-    });
+    }, { udpAnswerLimit: config.dns.udpAnswerLimit, enableTruncate: config.dns.enableTruncate });
     return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress, dns });
   }
 
@@ -265,10 +284,12 @@ export class Agent {
   async start(options: { listen?: boolean } = {}): Promise<void> {
     await this.#p.local.registerSelf();
     this.#p.runner.start();
-    if (options.listen === false) return;
+    const consulService = { nodeName: this.config.nodeName, serverPort: this.config.ports.server, version: CONSUL_VERSION };
+    if (options.listen === false) return registerConsulService(this.#p.catalog, consulService);
     const grpcPort = await this.#p.grpc.listen(this.config.bindAddr, this.config.ports.grpcTls);
     this.#listening = true;
     this.#p.grpcAddress.value = `${this.config.bindAddr}:${grpcPort}`;
+    await registerConsulService(this.#p.catalog, { ...consulService, grpcTlsPort: grpcPort });
     const dnsPort = await this.#p.dns.listen(this.config.bindAddr, this.config.ports.dns);
     const http = await this.#p.http.listen(this.config.bindAddr, this.config.ports.http);
     this.#addresses = { http, grpcTls: { host: this.config.bindAddr, port: grpcPort }, dns: { host: this.config.bindAddr, port: dnsPort } };

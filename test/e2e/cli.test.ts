@@ -59,19 +59,23 @@ describe('isthmus services and catalog commands', () => {
     assert.match(r.stderr, /Unknown service ID "ghost"/);
   });
 
-  it('exits 2 on usage errors', () => {
-    assert.equal(runCli(['catalog', 'services', '--nope'], env).code, 2);
-    assert.equal(runCli(['services', 'register'], env).code, 2);
-    assert.equal(runCli(['catalog', 'services', '--format', 'yaml'], env).code, 2);
+  it('exits 1 on usage errors as Consul does, 127 on an unknown command', () => {
+    const bad = runCli(['catalog', 'services', '--nope'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^flag provided but not defined: -nope\n/);
+    assert.equal(runCli(['services', 'register'], env).code, 1);
+    const fmt = runCli(['catalog', 'services', '--format', 'yaml'], env);
+    assert.equal(fmt.code, 1);
+    assert.equal(fmt.stderr, 'Invalid format, valid formats are {json|pretty}\n');
     const unknown = runCli(['frobnicate'], env);
-    assert.equal(unknown.code, 2);
+    assert.equal(unknown.code, 127);
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
   });
 
   it('exits 1 with a clear message when no server answers', () => {
     const r = runCli(['catalog', 'services'], { ISTHMUS_HTTP_ADDR: 'http://127.0.0.1:1' });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /cannot reach the server at http:\/\/127\.0\.0\.1:1/);
+    assert.match(r.stderr, /Get "http:\/\/127\.0\.0\.1:1\/v1\/catalog\/services": dial tcp 127\.0\.0\.1:1: connect: connection refused/);
   });
 });
 

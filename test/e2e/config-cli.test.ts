@@ -59,8 +59,10 @@ describe('isthmus config', () => {
     assert.match(r.stderr, /Services\[0\]\.Consumers\[0\]: exporting to all peers \(wildcard\) is not supported/);
     const broken = join(dir.path, 'broken.hcl');
     writeFileSync(broken, 'Kind = "mesh"\nPeering {\n');
-    assert.equal(runCli(['config', 'write', broken], env).code, 2);
-    assert.equal(runCli(['config', 'read', '--kind', 'mesh'], env).code, 2, '--name is required');
+    assert.equal(runCli(['config', 'write', broken], env).code, 1);
+    const noName = runCli(['config', 'read', '--kind', 'mesh'], env);
+    assert.equal(noName.code, 1, '-name is required');
+    assert.equal(noName.stderr, 'Must specify the -name parameter\n');
   });
 });
 
@@ -82,7 +84,7 @@ describe('isthmus services export', () => {
   });
 
   it('requires a name and consumers', () => {
-    assert.equal(runCli(['services', 'export', '--name', 'web'], env).code, 2);
-    assert.equal(runCli(['services', 'export', '--consumer-peers', 'x'], env).code, 2);
+    assert.equal(runCli(['services', 'export', '--name', 'web'], env).code, 1);
+    assert.equal(runCli(['services', 'export', '--consumer-peers', 'x'], env).code, 1);
   });
 });

@@ -94,4 +94,19 @@ describe('the consul npm client against isthmus agent', () => {
       ['e2e-node'],
     );
   });
+
+  it('finds the servers through the consul service and reads the Consul version it follows', async () => {
+    const self = (await consul.agent.self()) as { Config: Obj };
+    assert.equal(self.Config.Version, '1.22.0');
+    const servers = (await consul.catalog.service.nodes('consul')) as Obj[];
+    assert.deepEqual(servers.map((s) => [s.Node, s.ServicePort]), [['e2e-node', 8300]]);
+    assert.equal((servers[0]?.ServiceMeta as Record<string, string>).grpc_tls_port, agent.grpcAddr.split(':')[1]);
+    const healthy = (await consul.health.service({ service: 'consul', passing: true })) as { Node: Obj }[];
+    assert.deepEqual(healthy.map((h) => h.Node.Node), ['e2e-node']);
+    assert.equal('consul' in ((await consul.agent.service.list()) as Obj), false);
+  });
+
+  it('gets a clear error from a Consul endpoint Isthmus does not implement', async () => {
+    await assert.rejects(consul.session.list(), (err: Error) => err.message === 'Not implemented in Isthmus: GET /v1/session/list\n');
+  });
 });

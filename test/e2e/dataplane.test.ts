@@ -146,9 +146,11 @@ describe('data plane across a peering', () => {
   });
 
   it('fails over to the peer when the local instances fail their checks', async () => {
+    // The local instance's TTL check starts critical, so until it passes the sidecar rightly fails over:
+    // wait for the local answer rather than taking the first one.
     const local = await waitFor(async () => {
       const x = await httpGet(failoverPort);
-      return x.ok ? x : undefined;
+      return x.ok && x.body === 'hello from the backend in west' ? x : undefined;
     }, 'the local backend');
     assert.equal(local.body, 'hello from the backend in west');
     await put(B, '/v1/agent/check/fail/west-backend-ttl', undefined);

@@ -33,6 +33,7 @@ describe('isthmus demo', () => {
     assert.match(out, /request 1: frontend \(west\) got: "hello from the backend in east"/);
     assert.match(out, /request: frontend \(west\) could not reach the backend/);
     assert.match(out, /Allowed again/);
+    assert.match(out, /Web UI: east http:\/\/127\.0\.0\.1:\d+\/ui\/ {2}west http:\/\/127\.0\.0\.1:\d+\/ui\//);
     assert.match(out, /Stopped; all demo processes cleaned up\./);
   });
 

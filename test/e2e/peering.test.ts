@@ -105,6 +105,12 @@ describe('peering two clusters', () => {
     assert.deepEqual(data(a), ['127.0.0.1']);
     const srv = await dnsQuery(B.dnsPort, '_web._v1.service.east.peer.consul', 'SRV');
     assert.equal((data(srv)[0] as { port: number }).port, 8080);
+    // The SRV target (<node>.node.<peer>.peer.consul) resolves, as resolvers following it expect.
+    const target = (data(srv)[0] as { target: string }).target;
+    assert.match(target, /\.node\.east\.peer\.consul$/);
+    assert.deepEqual(data(await dnsQuery(B.dnsPort, target, 'A')), ['127.0.0.1']);
+    // The servers' own `consul` service is not exported.
+    assert.equal(((await dnsQuery(B.dnsPort, 'consul.service.east.peer.consul', 'A')) as { rcode?: string }).rcode, 'NXDOMAIN');
     const missing = await dnsQuery(B.dnsPort, 'db.service.east.peer.consul', 'A');
     assert.equal((missing as { rcode?: string }).rcode, 'NXDOMAIN', 'what was not exported is not there');
   });
@@ -142,8 +148,9 @@ describe('peering two clusters', () => {
     const fresh = ((await call(A, 'POST', '/v1/peering/token', { PeerName: 'ca-test' })).json() as Obj).PeeringToken as string;
     const wrongCa = Buffer.from(JSON.stringify({ ...(JSON.parse(Buffer.from(fresh, 'base64').toString()) as Obj), CA: foreignCa })).toString('base64');
     const r = await call(B, 'POST', '/v1/peering/establish', { PeerName: 'ca-test', PeeringToken: wrongCa });
-    assert.ok(r.status >= 500 && r.status !== 500 ? true : r.status === 503, `wrong CA refused: ${r.status}`);
-    assert.match(r.text, /failed to exchange peering secret through address/);
+    // A TLS verification failure is not retryable with the same token: 400 naming the server name (issue 10).
+    assert.equal(r.status, 400, r.text);
+    assert.match(r.text, /^TLS verification of the peer failed: the server at ".+" did not present a certificate for "server\.east\.peering\./);
     await call(A, 'DELETE', '/v1/peering/ca-test');
     await call(B, 'DELETE', '/v1/peering/ca-test');
     await call(B, 'DELETE', '/v1/peering/selfish');

@@ -14,8 +14,9 @@ for (const f of CONFIG_FIELDS) {
 
 export const agentCommand: Command = {
   path: ['agent'],
+  local: true,
   summary: 'Run an Isthmus server',
-  usage: 'isthmus agent [--dev] [--datacenter DC] [--node NAME] [--data-dir DIR] [--bind ADDR] [--http-port N] [--grpc-tls-port N] [--dns-port N] [--config-file FILE] [--log-level LEVEL] [--log-json]',
+  usage: 'isthmus agent [--dev] [--datacenter DC] [--node NAME] [--data-dir DIR] [--bind ADDR] [--http-port N] [--grpc-tls-port N] [--dns-port N] [--config-file FILE] [--log-level LEVEL] [--log-json] [--ui]',
   flags,
   async run({ flags: f }, ctx) {
     const file = typeof f['config-file'] === 'string' ? readConfigFile(f['config-file']) : {};
@@ -40,6 +41,7 @@ export const agentCommand: Command = {
         `    Datacenter: ${config.datacenter}`,
         `    Store: ${config.dev && !config.dataDir ? 'memory (dev mode)' : `sqlite in ${config.dataDir}`}`,
         `    HTTP API: http://${http.host}:${http.port}`,
+        ...(config.ui.enabled ? [`    UI: http://${http.host}:${http.port}/ui/`] : []),
         `    gRPC TLS: ${grpcTls.host}:${grpcTls.port} (server name ${agent.grpc.serverName})`,
         `    DNS: ${dns.host}:${dns.port} (udp and tcp, domain ${config.domain})`,
         '',

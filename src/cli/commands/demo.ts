@@ -113,6 +113,7 @@ async function run(ctx: CommandContext, children: Children, exitAfter: boolean):
   await waitFor(async () => ((await get(frontendPort)).status === 200 ? true : undefined), 'allowed again');
   say('   Allowed again: the next request succeeds.');
   say(`Demo complete. Frontend: http://127.0.0.1:${frontendPort}/  east API: http://127.0.0.1:${ports.eastHttp}  west API: http://127.0.0.1:${ports.westHttp}`);
+  say(`Web UI: east http://127.0.0.1:${ports.eastHttp}/ui/  west http://127.0.0.1:${ports.westHttp}/ui/`);
   if (!exitAfter) {
     say('Everything keeps running; press Ctrl-C to stop and clean up.');
     await new Promise<never>(() => undefined); // the signal handler cleans up and exits
@@ -123,6 +124,7 @@ async function run(ctx: CommandContext, children: Children, exitAfter: boolean):
 
 export const demoCommand: Command = {
   path: ['demo'],
+  local: true,
   summary: 'Two peered clusters with traffic across them, step by step',
   usage: 'isthmus demo [--exit]',
   flags: { exit: { type: 'boolean', doc: 'Stop and clean up after the last step instead of waiting for Ctrl-C.' } },

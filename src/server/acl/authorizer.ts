@@ -1,6 +1,7 @@
 // The pure authorizer: merges policies' rules and answers "may this token do X on Y" (Consul semantics).
 import type { Level, LabelledResource, LabelledRules, PolicyRules, Rule, UnlabelledResource } from './rules.js';
 import { LABELLED } from './rules.js';
+import { ownValue, setOwn } from '../../lib/safe-object.js';
 
 export type AclAccess = 'read' | 'write' | 'list';
 export type AclResourceName = LabelledResource | UnlabelledResource | 'intention';
@@ -17,6 +18,11 @@ export interface Authorizer {
   serviceWriteAny(): boolean;
   /** Read on every service / node: what imported data needs without service:write anywhere. */
   readAll(resource: 'service' | 'node'): boolean;
+  /**
+   * Write on a whole key prefix (recursive KV deletes): the longest key_prefix rule covering it
+   * grants write (or none does and the default allows) and no rule at or below it grants less.
+   */
+  keyWritePrefix(prefix: string): boolean;
 }
 
 const RANK: Record<Level, number> = { list: 1, read: 2, write: 3, deny: 4 };
@@ -30,8 +36,9 @@ function stronger(a: Level | undefined, b: Level | undefined): Level | undefined
 function grants(l: Level, access: AclAccess): boolean {
   if (l === 'deny') return false;
   if (l === 'write') return true;
-  if (l === 'list') return access === 'list' || access === 'read';
-  return access === 'read';
+  // Consul: `list` (key_prefix only) allows listing keys but not reading values.
+  if (l === 'list') return access === 'list';
+  return access === 'read' || access === 'list';
 }
 
 function mergeRule(a: Rule | undefined, b: Rule): Rule {
@@ -46,8 +53,8 @@ export function mergeRules(all: PolicyRules[]): PolicyRules {
   for (const p of all) {
     for (const [res, rules] of Object.entries(p.labelled) as [LabelledResource, LabelledRules][]) {
       const b = (out.labelled[res] ??= { exact: {}, prefix: {} });
-      for (const [k, r] of Object.entries(rules.exact)) b.exact[k] = mergeRule(b.exact[k], r);
-      for (const [k, r] of Object.entries(rules.prefix)) b.prefix[k] = mergeRule(b.prefix[k], r);
+      for (const [k, r] of Object.entries(rules.exact)) setOwn(b.exact, k, mergeRule(ownValue(b.exact, k), r));
+      for (const [k, r] of Object.entries(rules.prefix)) setOwn(b.prefix, k, mergeRule(ownValue(b.prefix, k), r));
     }
     for (const [res, l] of Object.entries(p.unlabelled) as [UnlabelledResource, Level][]) {
       out.unlabelled[res] = stronger(out.unlabelled[res], l);
@@ -59,13 +66,13 @@ export function mergeRules(all: PolicyRules[]): PolicyRules {
 /** The rule that governs `name`: an exact rule wins, else the longest matching prefix. */
 export function governingRule(rules: LabelledRules | undefined, name: string): Rule | undefined {
   if (!rules) return undefined;
-  const exact = rules.exact[name];
+  const exact = ownValue(rules.exact, name);
   if (exact) return exact;
   let best: string | undefined;
   for (const p of Object.keys(rules.prefix)) {
     if (name.startsWith(p) && (best === undefined || p.length > best.length)) best = p;
   }
-  return best === undefined ? undefined : rules.prefix[best];
+  return best === undefined ? undefined : ownValue(rules.prefix, best);
 }
 
 /** Intentions access of a service rule: explicit, else read for read/write policies, deny for deny. */
@@ -121,6 +128,16 @@ export function createAuthorizer(init: AuthorizerInit): Authorizer {
       if (all.some((r) => r.policy === 'deny')) return false;
       const root = s?.prefix[''];
       return root ? grants(root.policy, 'read') : dflt;
+    },
+    keyWritePrefix(prefix) {
+      if (init.management) return true;
+      const k = rules.labelled.key;
+      if (!k) return dflt;
+      const below = [...Object.entries(k.exact), ...Object.entries(k.prefix)].filter(([name]) => name.startsWith(prefix));
+      if (below.some(([, r]) => r.policy !== 'write')) return false;
+      let best: string | undefined;
+      for (const p of Object.keys(k.prefix)) if (prefix.startsWith(p) && (best === undefined || p.length > best.length)) best = p;
+      return best === undefined ? dflt : (k.prefix[best] as Rule).policy === 'write';
     },
   };
 }

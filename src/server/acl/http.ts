@@ -3,6 +3,7 @@ import { IsthmusError, invalid, notFound } from '../../lib/errors.js';
 import type { ObjectSchema } from '../../lib/json-decode.js';
 import type { Handler, HttpRequest } from '../http/request.js';
 import { decodeBody, queryOne, requireParam } from '../http/request.js';
+import { authorizeAll, parseAuthorizationRequests } from './authorize-request.js';
 import { ANONYMOUS_ACCESSOR_ID } from './errors.js';
 import { AclService, type PolicyInput, type TokenInput } from './service.js';
 import type { Indexed, PolicyRecord, TokenRecord } from './types.js';
@@ -89,6 +90,8 @@ export function aclHandlers(acl: AclService): Record<string, Handler> {
   const policyInput = (req: HttpRequest): PolicyInput => decodeBody<PolicyInput>(req, POLICY_SCHEMA, 'Policy decoding failed');
 
   return {
+    /** POST /v1/internal/acl/authorize: any valid token may ask what it may do. */
+    authorize: on(async (req) => ({ json: authorizeAll(req.authz, parseAuthorizationRequests(req.body)) })),
     bootstrap: on(async (req) => {
       let secret: string | undefined;
       if (req.body.trim() !== '') secret = decodeBody<{ BootstrapSecret?: string }>(req, BOOTSTRAP_SCHEMA, 'Request decoding failed').BootstrapSecret;

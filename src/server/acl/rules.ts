@@ -1,6 +1,7 @@
 // ACL rules: parsing the HCL/JSON rules language into a normalized, pure representation.
 import { invalid } from '../../lib/errors.js';
 import { parseJsonOrHcl } from '../../lib/hcl.js';
+import { setOwn } from '../../lib/safe-object.js';
 
 export type Level = 'read' | 'write' | 'deny' | 'list';
 export const LABELLED = ['service', 'node', 'agent', 'key', 'session', 'event', 'query'] as const;
@@ -57,7 +58,8 @@ export function normalizeRules(doc: Record<string, unknown>): PolicyRules {
       throw invalid(`Failed to parse ACL rules: unknown rule "${k}"`);
     }
     const bucket = (out.labelled[base as LabelledResource] ??= { exact: {}, prefix: {} });
-    const labels = Array.isArray(raw) ? Object.assign({}, ...raw.map(unwrap)) : unwrap(raw);
+    const labels: Record<string, unknown> = {};
+    for (const part of Array.isArray(raw) ? raw.map(unwrap) : [unwrap(raw)]) for (const [label, body] of Object.entries(part)) setOwn(labels, label, body);
     for (const [label, body] of Object.entries(labels)) {
       const b = unwrap(body);
       const rule: Rule = { policy: level(b.policy, k) };
@@ -68,7 +70,7 @@ export function normalizeRules(doc: Record<string, unknown>): PolicyRules {
       for (const extra of Object.keys(b)) {
         if (extra !== 'policy' && extra !== 'intentions') throw invalid(`Failed to parse ACL rules: unknown key "${extra}" in ${k} "${label}"`);
       }
-      (isPrefix ? bucket.prefix : bucket.exact)[label] = rule;
+      setOwn(isPrefix ? bucket.prefix : bucket.exact, label, rule);
     }
   }
   return out;

@@ -1,4 +1,5 @@
 // Thin HTTP handlers for /v1/agent/* and /v1/status/*: the agent's own services, checks and identity.
+import { CONSUL_VERSION } from '../../version.js';
 import { createHash } from 'node:crypto';
 import { invalid } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
@@ -15,6 +16,7 @@ import { aclFilter, decodeBody, queryFlag, queryOne, requireParam } from '../htt
 import { AGENT_CHECK_SCHEMA, type AgentCheckInput } from '../health-checks/definition.js';
 import { AGENT_CHECK_UPDATE_SCHEMA, AGENT_SERVICE_SCHEMA, type AgentServiceInput } from './schema.js';
 import type { AgentLocalService } from './service.js';
+import { setOwn } from '../../lib/safe-object.js';
 
 export interface AgentHttpDeps {
   agent: AgentLocalService;
@@ -158,7 +160,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       const out: Record<string, unknown> = {};
       for (const s of items) {
         const r = renderAgentService(s, id.datacenter);
-        if (keep(r)) out[s.value.ID] = r;
+        if (keep(r)) setOwn(out, s.value.ID, r);
       }
       return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },
@@ -194,7 +196,7 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
       const out: Record<string, unknown> = {};
       for (const c of items) {
         const r = renderCheck(c);
-        if (keep(r)) out[c.value.CheckID] = r;
+        if (keep(r)) setOwn(out, c.value.CheckID, r);
       }
       return { json: out, ...(filtered ? { headers: { 'X-Consul-Results-Filtered-By-ACLs': 'true' } } : {}) };
     },
@@ -229,13 +231,15 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
             NodeID: id.nodeId,
             Revision: '',
             Server: true,
-            Version: deps.version,
+            // Version-gated tools read Consul's version here; Isthmus's own release sits beside it.
+            Version: CONSUL_VERSION,
             BuildDate: deps.startedAt.toISOString(),
+            IsthmusVersion: deps.version,
           },
           DebugConfig: {},
           Coord: null,
           Member: memberOf(deps),
-          Stats: {},
+          Stats: { build: { prerelease: '', revision: '', version: CONSUL_VERSION, version_metadata: '' }, isthmus: { version: deps.version } },
           Meta: {},
           xDS: { SupportedProxies: {}, Port: deps.grpcTlsPort?.() ?? 0, Ports: { Plaintext: -1, TLS: deps.grpcTlsPort?.() ?? 0 } },
         },
@@ -271,7 +275,8 @@ function memberOf(deps: AgentHttpDeps): Record<string, unknown> {
     Name: deps.agent.identity.nodeName,
     Addr: addr,
     Port: Number(port),
-    Tags: { dc: deps.agent.identity.datacenter, role: 'consul', id: deps.agent.identity.nodeId, build: deps.version },
+    // Consul's serf tags: `build` is `<version>:<revision>` (here the Consul version followed and Isthmus's release).
+    Tags: { dc: deps.agent.identity.datacenter, role: 'consul', id: deps.agent.identity.nodeId, build: `${CONSUL_VERSION}:${deps.version}`, vsn: '2', vsn_min: '2', vsn_max: '3', segment: '' },
     Status: 1,
     ProtocolMin: 1,
     ProtocolMax: 5,

@@ -1,5 +1,6 @@
 // The agent's own registrations: services and checks on the agent's node, kept in the catalog.
 import { IsthmusError, notFound } from '../../lib/errors.js';
+import { CONSUL_VERSION } from '../../version.js';
 import type { CatalogService } from '../catalog/service.js';
 import type { CheckRecord, CheckStatus, Indexed, ServiceRecord } from '../catalog/types.js';
 import { normalizeService } from '../catalog/validate.js';
@@ -8,6 +9,7 @@ import type { CheckRunner } from '../health-checks/runner.js';
 import type { AgentServiceInput } from './schema.js';
 import { validateAgentService } from './validate.js';
 import { normalizeProxy, sidecarFor } from './sidecar.js';
+import { isConsulService } from '../servers/consul-service.js';
 
 export interface AgentIdentity {
   nodeName: string;
@@ -64,7 +66,7 @@ export class AgentLocalService {
         Address: address,
         Datacenter: datacenter,
         TaggedAddresses: { lan: address, lan_ipv4: address, wan: address, wan_ipv4: address },
-        Meta: existing?.Meta ?? { 'consul-network-segment': '', 'consul-version': '' },
+        Meta: { ...existing?.Meta, 'consul-network-segment': '', 'consul-version': CONSUL_VERSION },
         PeerName: '',
       },
       checks: [
@@ -136,7 +138,8 @@ export class AgentLocalService {
   /** Removes a service, and the sidecar registered for it. */
   async deregisterService(id: string): Promise<void> {
     const node = this.#identity.nodeName;
-    if (!this.#catalog.reader.service('', node, id)) throw unknownService(id);
+    const own = this.#catalog.reader.service('', node, id);
+    if (!own || isConsulService(own.value)) throw unknownService(id);
     await this.#catalog.deregister({ node, serviceId: id });
     const sidecar = this.#catalog.reader.service('', node, `${id}-sidecar-proxy`)?.value;
     if (sidecar && (sidecar.Proxy as { DestinationServiceID?: string } | undefined)?.DestinationServiceID === id) {
@@ -225,12 +228,14 @@ export class AgentLocalService {
     });
   }
 
+  /** The agent's services; the servers' `consul` registration is catalog-only, as in Consul. */
   services(): Indexed<ServiceRecord>[] {
-    return this.#catalog.reader.servicesOfNode('', this.#identity.nodeName);
+    return this.#catalog.reader.servicesOfNode('', this.#identity.nodeName).filter((s) => !isConsulService(s.value));
   }
 
   service(id: string): Indexed<ServiceRecord> | undefined {
-    return this.#catalog.reader.service('', this.#identity.nodeName, id);
+    const s = this.#catalog.reader.service('', this.#identity.nodeName, id);
+    return s && !isConsulService(s.value) ? s : undefined;
   }
 
   checks(): Indexed<CheckRecord>[] {

@@ -161,6 +161,31 @@ describe('Connect CA', () => {
     assert.equal(vault.status, 400);
   });
 
+  it('rotates to a root generated from a supplied PrivateKey alone (SEC1 or PKCS#8); a RootCert without its key is refused', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    for (const type of ['sec1', 'pkcs8'] as const) {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const pem = privateKey.export({ type, format: 'pem' }).toString();
+      const before = await roots();
+      const r = await t.request('PUT', '/v1/connect/ca/configuration', { Provider: 'consul', Config: { PrivateKey: pem } });
+      assert.equal(r.status, 200, r.body);
+      const after = await roots();
+      assert.notEqual(after.ActiveRootID, before.ActiveRootID, `${type}: a new key rotates the root`);
+      const active = after.Roots.find((x) => x.ID === after.ActiveRootID) as Obj;
+      const rootKey = new X509Certificate(String(active.RootCert)).publicKey.export({ type: 'spki', format: 'der' });
+      assert.deepEqual(rootKey, publicKey.export({ type: 'spki', format: 'der' }), `${type}: the new root carries the supplied key`);
+      assert.equal((active.IntermediateCerts as string[]).length, 1, 'cross-signed by the previous root');
+      const l = await leaf('after-import');
+      assert.equal(new X509Certificate(l.CertPEM).verify(new X509Certificate(String(active.RootCert)).publicKey), true);
+    }
+    const cert = String((await roots()).Roots[0]?.RootCert);
+    const bad = await t.request('PUT', '/v1/connect/ca/configuration', { Provider: 'consul', Config: { RootCert: cert } });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body, 'Invalid CA config: RootCert requires the PrivateKey it was issued for');
+    const junk = await t.request('PUT', '/v1/connect/ca/configuration', { Provider: 'consul', Config: { PrivateKey: 'not a key' } });
+    assert.equal(junk.status, 400);
+  });
+
   it('keeps the cluster ID and roots across a restart of the store', async () => {
     const { MemoryStore } = await import('../../store/memory/memory-store.js');
     const store = new MemoryStore();

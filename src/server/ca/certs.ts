@@ -1,7 +1,7 @@
 // Certificate mechanics of the built-in CA: keys, roots, leaves and cross-signing (WebCrypto + @peculiar/x509).
 // @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill first.
 import 'reflect-metadata';
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash, createPrivateKey, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
@@ -25,9 +25,9 @@ export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
-/** Imports a PKCS#8 EC private key PEM and derives its public key. */
+/** Imports an EC private key PEM (PKCS#8, or SEC1 `EC PRIVATE KEY` as openssl writes) and derives its public key. */
 export async function importPrivateKeyPem(pem: string): Promise<KeyMaterial> {
-  const der = x509.PemConverter.decode(pem)[0];
+  const der = pem.includes('-----BEGIN EC PRIVATE KEY-----') ? sec1ToPkcs8(pem) : x509.PemConverter.decode(pem)[0];
   if (!der) throw new Error('no PEM block found');
   for (const bits of [256, 384, 521] as EcBits[]) {
     try {
@@ -40,6 +40,11 @@ export async function importPrivateKeyPem(pem: string): Promise<KeyMaterial> {
     }
   }
   throw new Error('private key is not a PKCS#8 EC key on P-256, P-384 or P-521');
+}
+
+function sec1ToPkcs8(pem: string): ArrayBuffer {
+  const der = createPrivateKey({ key: pem, format: 'pem' }).export({ type: 'pkcs8', format: 'der' });
+  return der.buffer.slice(der.byteOffset, der.byteOffset + der.byteLength) as ArrayBuffer;
 }
 
 /** Colon-separated lowercase hex, as Consul prints IDs and serials. */

@@ -98,8 +98,10 @@ export function resolveCaConfig(current: CaProviderConfig, raw: Record<string, u
     throw invalid(`Intermediate Cert TTL must be greater or equal than 3 * LeafCertTTL (>=${formatGoDuration(3 * c.LeafCertTTL)}).`);
   }
   if (c.RootCertTTL <= c.IntermediateCertTTL) throw invalid('root cert TTL is set and is not greater than intermediate cert ttl');
-  if ((out.privateKey === undefined) !== (out.rootCert === undefined)) {
-    throw invalid('Invalid CA config: PrivateKey and RootCert must be given together');
+  // A PrivateKey alone is Consul's documented way to rotate to a root generated from that key;
+  // a RootCert cannot be used without the key that signs with it.
+  if (out.rootCert !== undefined && out.privateKey === undefined) {
+    throw invalid('Invalid CA config: RootCert requires the PrivateKey it was issued for');
   }
   return out;
 }

@@ -269,12 +269,17 @@ export class CaService {
       }
       let key: KeyMaterial;
       let imported: string | undefined;
-      if (upd.privateKey !== undefined && upd.rootCert !== undefined) {
+      if (upd.privateKey !== undefined) {
         try {
           key = await importPrivateKeyPem(upd.privateKey);
         } catch (err) {
           throw invalid(`Invalid CA config: cannot read PrivateKey: ${(err as Error).message}`);
         }
+        upd.config.PrivateKeyBits = key.bits;
+      } else {
+        key = await generateKey(upd.config.PrivateKeyBits);
+      }
+      if (upd.rootCert !== undefined) {
         let cert: x509.X509Certificate;
         try {
           cert = parseCertPem(upd.rootCert);
@@ -285,9 +290,6 @@ export class CaService {
         const keySpki = Buffer.from(await crypto.subtle.exportKey('spki', key.keys.publicKey)).toString('hex');
         if (certSpki !== keySpki) throw invalid('Invalid CA config: RootCert does not match PrivateKey');
         imported = upd.rootCert;
-        upd.config.PrivateKeyBits = key.bits;
-      } else {
-        key = await generateKey(upd.config.PrivateKeyBits);
       }
       const next = await this.#newRoot(st.clusterId, upd.config, key, imported);
       if (st.roots.some((r) => r.ID === next.ID)) throw invalid('Invalid CA config: the supplied root is already in use');

@@ -10,6 +10,7 @@ import type { CatalogService } from './service.js';
 import { validateDeregistration, validateRegistration } from './validate.js';
 import { CHECK_STATUSES, type CheckStatus } from './types.js';
 import { enforce } from '../acl/errors.js';
+import { setOwn } from '../../lib/safe-object.js';
 
 export interface CatalogHttpDeps {
   catalog: CatalogService;
@@ -121,7 +122,7 @@ export function catalogHandlers(deps: CatalogHttpDeps): Record<string, Handler> 
         const node = reader.node(ks, name);
         if (!node) return null;
         const services: Record<string, unknown> = {};
-        for (const s of reader.servicesOfNode(ks, name)) services[s.value.ID] = renderNodeService(s);
+        for (const s of reader.servicesOfNode(ks, name)) setOwn(services, s.value.ID, renderNodeService(s));
         return { Node: renderNode(node), Services: services };
       });
     },

@@ -4,11 +4,13 @@ import { parseGoDuration } from '../../lib/duration.js';
 import { invalid } from '../../lib/errors.js';
 import { CONFIG_FIELDS, defaultNodeName, type AgentConfig, type FieldSpec } from './schema.js';
 
-export type RawValues = Record<string, string | number | boolean>;
+export type RawValues = Record<string, string | number | boolean | Record<string, unknown>>;
 
 const NAME_RE = /^[a-zA-Z0-9_-]+$/;
 
-function coerce(spec: FieldSpec, value: unknown, source: string): string | number | boolean {
+type Value = string | number | boolean | Record<string, number>;
+
+function coerce(spec: FieldSpec, value: unknown, source: string): Value {
   const t = spec.type;
   const bad = (why: string): never => {
     throw invalid(`invalid configuration: ${source} "${spec.key}": ${why}`);
@@ -25,10 +27,25 @@ function coerce(spec: FieldSpec, value: unknown, source: string): string | numbe
     if (!Number.isInteger(n) || n < 0 || n > 65535) return bad(`expected a port number 0-65535, got ${JSON.stringify(value)}`);
     return n;
   }
+  if (t === 'uint32') {
+    const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) return bad(`expected a whole number 0-4294967295, got ${JSON.stringify(value)}`);
+    return n;
+  }
   if (t === 'duration') {
     const ms = typeof value === 'number' ? value : typeof value === 'string' ? parseGoDuration(value) : undefined;
     if (ms === undefined || ms < 0) return bad(`expected a duration like "30s", got ${JSON.stringify(value)}`);
     return ms;
+  }
+  if ('durationMap' in t) {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return bad(`expected an object of durations, got ${JSON.stringify(value)}`);
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const ms = typeof v === 'string' ? parseGoDuration(v) : undefined;
+      if (ms === undefined || ms < 0) return bad(`"${k}": expected a duration like "30s", got ${JSON.stringify(v)}`);
+      out[k] = ms;
+    }
+    return out;
   }
   if (typeof value !== 'string' || !t.enum.includes(value)) return bad(`expected one of ${t.enum.join(', ')}, got ${JSON.stringify(value)}`);
   return value;
@@ -43,7 +60,7 @@ export function flattenConfigFile(obj: unknown, file: string): RawValues {
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw invalid(`invalid configuration file "${file}": "${path || '(root)'}" must be an object`);
     for (const [k, v] of Object.entries(o)) {
       const key = path ? `${path}.${k}` : k;
-      if (known.has(key)) out[key] = v as string | number | boolean;
+      if (known.has(key)) out[key] = v as RawValues[string];
       else if (prefixes.has(key)) walk(v, key);
       else throw invalid(`invalid configuration file "${file}": unknown key "${key}"`);
     }
@@ -78,9 +95,9 @@ export interface ConfigSources {
 
 /** Merges the sources with precedence flags > env > file > defaults and validates the result. */
 export function resolveAgentConfig(sources: ConfigSources): AgentConfig {
-  const v: Record<string, string | number | boolean | undefined> = {};
+  const v: Record<string, Value | undefined> = {};
   for (const f of CONFIG_FIELDS) {
-    let value: string | number | boolean | undefined = f.default;
+    let value: Value | undefined = f.default;
     const fileValue = sources.file?.[f.key];
     if (fileValue !== undefined) value = coerce(f, fileValue, 'config key');
     const envValue = f.env ? sources.env?.[f.env] : undefined;
@@ -96,6 +113,22 @@ export function resolveAgentConfig(sources: ConfigSources): AgentConfig {
     bindAddr: v.bind_addr as string,
     ports: { http: v['ports.http'] as number, grpcTls: v['ports.grpc_tls'] as number, server: v['ports.server'] as number, dns: v['ports.dns'] as number },
     domain: v.domain as string,
+    altDomain: v.alt_domain as string,
+    dns: {
+      udpAnswerLimit: v['dns_config.udp_answer_limit'] as number,
+      enableTruncate: v['dns_config.enable_truncate'] as boolean,
+      aRecordLimit: v['dns_config.a_record_limit'] as number,
+      onlyPassing: v['dns_config.only_passing'] as boolean,
+      nodeTtlMs: v['dns_config.node_ttl'] as number,
+      serviceTtlMs: (v['dns_config.service_ttl'] as Record<string, number> | undefined) ?? {},
+      enableAdditionalNodeMetaTxt: v['dns_config.enable_additional_node_meta_txt'] as boolean,
+      soa: {
+        refresh: v['dns_config.soa.refresh'] as number,
+        retry: v['dns_config.soa.retry'] as number,
+        expire: v['dns_config.soa.expire'] as number,
+        minTtl: v['dns_config.soa.min_ttl'] as number,
+      },
+    },
     logLevel: v.log_level as AgentConfig['logLevel'],
     logJson: v.log_json as boolean,
     dev: v.dev as boolean,
@@ -107,6 +140,7 @@ export function resolveAgentConfig(sources: ConfigSources): AgentConfig {
       heartbeatIntervalMs: v['peering.heartbeat_interval'] as number,
       heartbeatTimeoutMs: v['peering.heartbeat_timeout'] as number,
     },
+    ui: { enabled: (v['ui_config.enabled'] as boolean | undefined) ?? (v.dev as boolean) },
     acl: {
       enabled: v['acl.enabled'] as boolean,
       defaultPolicy: v['acl.default_policy'] as 'allow' | 'deny',

@@ -1,13 +1,13 @@
 // The agent configuration schema: the single source of keys, types, defaults, flags, env vars and docs.
 import { hostname } from 'node:os';
 
-export type FieldType = 'string' | 'int' | 'bool' | 'duration' | { enum: readonly string[] };
+export type FieldType = 'string' | 'int' | 'uint32' | 'bool' | 'duration' | { enum: readonly string[] } | { durationMap: true };
 
 export interface FieldSpec {
   /** Dotted path in the JSON config file, e.g. `ports.http`. */
   key: string;
   type: FieldType;
-  default: string | number | boolean | undefined;
+  default: string | number | boolean | Record<string, number> | undefined;
   /** Command-line flag of `isthmus agent` (without dashes). */
   flag?: string;
   env?: string;
@@ -29,6 +29,18 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'ports.grpc_tls', type: 'int', default: DEFAULT_GRPC_TLS_PORT, flag: 'grpc-tls-port', doc: 'External gRPC TLS port (peering, dataplane).' },
   { key: 'ports.dns', type: 'int', default: 8600, flag: 'dns-port', doc: 'DNS port, UDP and TCP (0 picks a free port).' },
   { key: 'domain', type: 'string', default: 'consul', doc: 'DNS domain served.' },
+  { key: 'alt_domain', type: 'string', default: '', doc: 'A second DNS domain also served (answers use the domain asked).' },
+  { key: 'dns_config.udp_answer_limit', type: 'int', default: 3, doc: 'Most answers in a UDP response without EDNS (at most 8 are ever sent).' },
+  { key: 'dns_config.enable_truncate', type: 'bool', default: false, doc: 'Set the TC bit when a UDP answer was cut to fit.' },
+  { key: 'dns_config.a_record_limit', type: 'int', default: 0, doc: 'Most A/AAAA records in a service answer (0 = no limit).' },
+  { key: 'dns_config.only_passing', type: 'bool', default: false, doc: 'Leave out instances with warning checks too (critical ones always are).' },
+  { key: 'dns_config.node_ttl', type: 'duration', default: 0, doc: 'TTL of node, address, NS and service records.' },
+  { key: 'dns_config.service_ttl', type: { durationMap: true }, default: undefined, doc: 'TTL of service records by name: exact names or prefixes ending in "*" ("*" = all); others use node_ttl.' },
+  { key: 'dns_config.enable_additional_node_meta_txt', type: 'bool', default: true, doc: 'Add node-meta TXT records to ADDITIONAL of SRV and node answers.' },
+  { key: 'dns_config.soa.refresh', type: 'uint32', default: 3600, doc: 'SOA refresh, seconds.' },
+  { key: 'dns_config.soa.retry', type: 'uint32', default: 600, doc: 'SOA retry, seconds.' },
+  { key: 'dns_config.soa.expire', type: 'uint32', default: 86400, doc: 'SOA expire, seconds.' },
+  { key: 'dns_config.soa.min_ttl', type: 'uint32', default: 0, doc: 'SOA minimum (negative-answer TTL), seconds.' },
   { key: 'ports.server', type: 'int', default: DEFAULT_SERVER_PORT, doc: 'Server RPC port reported by /v1/status/leader.' },
   { key: 'log_level', type: { enum: ['trace', 'debug', 'info', 'warn', 'error'] }, default: 'info', flag: 'log-level', env: 'ISTHMUS_LOG_LEVEL', doc: 'Least severe level logged.' },
   { key: 'log_json', type: 'bool', default: false, flag: 'log-json', doc: 'Write logs as JSON lines.' },
@@ -39,6 +51,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'peering.enabled', type: 'bool', default: true, doc: 'Serve the peering API and peer streams.' },
   { key: 'peering.heartbeat_interval', type: 'duration', default: 15_000, doc: 'How often each side of a peer stream sends a heartbeat.' },
   { key: 'peering.heartbeat_timeout', type: 'duration', default: 120_000, doc: 'A peer stream with no heartbeat for this long is ended (and redialed).' },
+  { key: 'ui_config.enabled', type: 'bool', default: undefined, flag: 'ui', doc: 'Serve the web UI at /ui/ on the HTTP port (default: on with --dev).' },
   { key: 'acl.enabled', type: 'bool', default: false, doc: 'Enforce ACLs.' },
   { key: 'acl.default_policy', type: { enum: ['allow', 'deny'] }, default: 'allow', doc: 'What a token may do where no rule says (and the default intention decision).' },
   { key: 'acl.tokens.initial_management', type: 'string', default: undefined, doc: 'Secret of a management token created at start (instead of bootstrapping).' },
@@ -52,6 +65,18 @@ export interface AgentConfig {
   bindAddr: string;
   ports: { http: number; grpcTls: number; server: number; dns: number };
   domain: string;
+  altDomain: string;
+  dns: {
+    udpAnswerLimit: number;
+    enableTruncate: boolean;
+    aRecordLimit: number;
+    onlyPassing: boolean;
+    nodeTtlMs: number;
+    /** service_ttl: name or `prefix*` → milliseconds. */
+    serviceTtlMs: Record<string, number>;
+    enableAdditionalNodeMetaTxt: boolean;
+    soa: { refresh: number; retry: number; expire: number; minTtl: number };
+  };
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   logJson: boolean;
   dev: boolean;
@@ -59,6 +84,7 @@ export interface AgentConfig {
   checkReapIntervalMs: number;
   checkDeregisterIntervalMinMs: number;
   peering: { enabled: boolean; heartbeatIntervalMs: number; heartbeatTimeoutMs: number };
+  ui: { enabled: boolean };
   acl: { enabled: boolean; defaultPolicy: 'allow' | 'deny'; initialManagement: string | undefined };
 }
 

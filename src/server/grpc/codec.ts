@@ -2,6 +2,20 @@
 import { create, fromBinary, toBinary, type DescMessage, type DescMethod, type DescService, type MessageShape } from '@bufbuild/protobuf';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 
+/** Encoded size of each received message (bounds checks before a peer is authenticated, issue 10). */
+const received = new WeakMap<object, number>();
+
+/** How many bytes a received message had on the wire (undefined for messages not decoded here). */
+export function wireSize(msg: object): number | undefined {
+  return received.get(msg);
+}
+
+function decodeCounted(input: DescMessage, b: Buffer): unknown {
+  const msg = fromBinary(input, b);
+  received.set(msg, b.length);
+  return msg;
+}
+
 function methodDefinition(service: DescService, m: DescMethod): MethodDefinition<unknown, unknown> {
   const input = m.input as DescMessage;
   const output = m.output as DescMessage;
@@ -10,7 +24,7 @@ function methodDefinition(service: DescService, m: DescMethod): MethodDefinition
     requestStream: m.methodKind === 'client_streaming' || m.methodKind === 'bidi_streaming',
     responseStream: m.methodKind === 'server_streaming' || m.methodKind === 'bidi_streaming',
     requestSerialize: (v: unknown) => Buffer.from(toBinary(input, create(input, v as never))),
-    requestDeserialize: (b: Buffer) => fromBinary(input, b),
+    requestDeserialize: (b: Buffer) => decodeCounted(input, b),
     responseSerialize: (v: unknown) => Buffer.from(toBinary(output, create(output, v as never))),
     responseDeserialize: (b: Buffer) => fromBinary(output, b),
     originalName: m.localName,

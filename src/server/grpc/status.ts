@@ -19,9 +19,19 @@ const TO_GRPC: Record<ErrorCode, status> = {
   INTERNAL: status.INTERNAL,
 };
 
+/** Status details stay small: they travel in an HTTP/2 trailer, and may quote what a peer sent. */
+export const MAX_STATUS_DETAILS = 1024;
+
+export function boundedDetails(text: string): string {
+  return text.length <= MAX_STATUS_DETAILS ? text : `${text.slice(0, MAX_STATUS_DETAILS)}…(truncated)`;
+}
+
 /** A gRPC status object for an error; unknown errors become INTERNAL without leaking details. */
 export function toGrpcError(err: unknown): Partial<ServiceError> {
-  if (IsthmusError.is(err)) return { code: TO_GRPC[err.code], details: err.message, message: err.message };
+  if (IsthmusError.is(err)) {
+    const details = boundedDetails(err.message);
+    return { code: TO_GRPC[err.code], details, message: details };
+  }
   return { code: status.INTERNAL, details: 'internal error', message: 'internal error' };
 }
 

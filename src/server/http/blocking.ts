@@ -57,6 +57,7 @@ export function metaHeaders(index: number, consistency: string): Record<string, 
     'X-Consul-KnownLeader': 'true',
     'X-Consul-LastContact': '0',
     'X-Consul-Effective-Consistency': consistency,
+    'X-Consul-Query-Backend': 'blocking-query',
   };
 }
 
@@ -138,7 +139,7 @@ export async function blockingRead(
   req: HttpRequest,
   topics: readonly string[],
   render: () => unknown,
-  options: { cache?: boolean } = {},
+  options: { cache?: boolean; /** Consul's gRPC-backed reads (peerings, exported services) send no X-Consul-Effective-Consistency. */ effectiveConsistency?: boolean } = {},
 ): Promise<HttpResult> {
   const params = parseQueryParams(req, deps.options);
   const filterText = queryOne(req.query, 'filter');
@@ -160,6 +161,7 @@ export async function blockingRead(
     if (options.cache !== false) deps.cache.set(key, cached);
   }
   const headers = metaHeaders(index, params.consistency);
+  if (options.effectiveConsistency === false) delete headers['X-Consul-Effective-Consistency'];
   if (cached.filtered) headers['X-Consul-Results-Filtered-By-ACLs'] = 'true';
   return { rawBody: cached.body, headers };
 }

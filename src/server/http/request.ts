@@ -2,6 +2,7 @@
 import { invalid } from '../../lib/errors.js';
 import { decodeJson, DecodeError, type ObjectSchema } from '../../lib/json-decode.js';
 import type { Authorizer } from '../acl/authorizer.js';
+import { setOwn } from '../../lib/safe-object.js';
 
 export type Query = Record<string, string | string[] | undefined>;
 
@@ -15,6 +16,10 @@ export interface HttpRequest {
   query: Query;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The body's bytes as sent (KV values are binary). */
+  rawBody: Buffer;
+  /** The query string as sent, without `?` (Consul quotes it in some errors). */
+  rawQuery: string;
   /** Aborts when the client goes away (ends blocking waits early). */
   signal: AbortSignal;
   /** What the request's token may do (allow-all when ACLs are disabled). */
@@ -33,6 +38,10 @@ export interface HttpResult {
   rawBody?: Buffer;
   /** Plain-text body. */
   text?: string;
+  /** Raw bytes, sent as they are (give a Content-Type header). */
+  bytes?: Buffer;
+  /** Raw bytes (static UI assets); the handler sets Content-Type. */
+  body?: Buffer;
   headers?: Record<string, string>;
 }
 
@@ -61,8 +70,8 @@ export function nodeMetaFilter(q: Query): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const i = p.indexOf(':');
-    if (i < 0) out[p] = '';
-    else out[p.slice(0, i)] = p.slice(i + 1);
+    if (i < 0) setOwn(out, p, '');
+    else setOwn(out, p.slice(0, i), p.slice(i + 1));
   }
   return out;
 }

@@ -50,6 +50,11 @@ function sample(r: Route): { url: string; body?: unknown } {
     'PUT /v1/agent/check/pass/:id': { url: '/v1/agent/check/pass/walk-ttl' },
     'PUT /v1/agent/check/warn/:id': { url: '/v1/agent/check/warn/walk-ttl' },
     'PUT /v1/agent/check/fail/:id': { url: '/v1/agent/check/fail/walk-ttl' },
+    'GET /v1/agent/service/deregister/:id': { url: '/v1/agent/service/deregister/walk-svc' },
+    'GET /v1/agent/check/deregister/:id': { url: '/v1/agent/check/deregister/walk-ttl' },
+    'GET /v1/agent/check/pass/:id': { url: '/v1/agent/check/pass/walk-ttl' },
+    'GET /v1/agent/check/warn/:id': { url: '/v1/agent/check/warn/walk-ttl' },
+    'GET /v1/agent/check/fail/:id': { url: '/v1/agent/check/fail/walk-ttl' },
     'PUT /v1/agent/check/update/:id': { url: '/v1/agent/check/update/walk-ttl', body: { Status: 'passing' } },
     'GET /v1/agent/health/service/id/:id': { url: '/v1/agent/health/service/id/walk-svc' },
     'GET /v1/agent/health/service/name/:name': { url: '/v1/agent/health/service/name/walk-svc' },
@@ -79,6 +84,9 @@ function sample(r: Route): { url: string; body?: unknown } {
     'PUT /v1/agent/maintenance': { url: '/v1/agent/maintenance?enable=false' },
     'POST /v1/agent/connect/authorize': { url: '/v1/agent/connect/authorize', body: { Target: 'web', ClientCertURI: 'spiffe://x.consul/ns/default/dc/dc1/svc/a' } },
     'GET /v1/internal/peering/trust-bundles': { url: '/v1/internal/peering/trust-bundles?service=web' },
+    'GET /v1/kv/*': { url: '/v1/kv/?keys' },
+    'PUT /v1/kv/*': { url: '/v1/kv/walk', body: 'v' },
+    'DELETE /v1/kv/*': { url: '/v1/kv/walk' },
     'POST /v1/connect/intentions': { url: '/v1/connect/intentions', body: { SourceName: `s-${randomUUID().slice(0, 6)}`, DestinationName: 'web', Action: 'allow' } },
   };
   return samples[key] ?? { url: r.path };

@@ -34,6 +34,10 @@ export interface RouteHandlers {
   peering: Record<string, Handler>;
   connect: Record<string, Handler>;
   metrics: Handler;
+  kv: Record<string, Handler>;
+  importedServices: Handler;
+  /** The web UI: `root` always; `ui` and `asset` only when the UI is enabled. */
+  ui?: Record<string, Handler>;
 }
 
 const param = (name: string) => (req: HttpRequest) => req.params[name] ?? '';
@@ -88,6 +92,12 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'PUT', path: '/v1/agent/check/warn/:id', handler: a('warn'), acl: inHandler('service', 'write') },
     { method: 'PUT', path: '/v1/agent/check/fail/:id', handler: a('fail'), acl: inHandler('service', 'write') },
     { method: 'PUT', path: '/v1/agent/check/update/:id', handler: a('updateCheck'), acl: inHandler('service', 'write') },
+    // Consul before 1.0 took GET on these writes, and clients of that era (Debian's python3-consul 0.7.1) still send it.
+    { method: 'GET', path: '/v1/agent/service/deregister/:id', handler: a('deregisterService'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/agent/check/deregister/:id', handler: a('deregisterCheck'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/agent/check/pass/:id', handler: a('pass'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/agent/check/warn/:id', handler: a('warn'), acl: inHandler('service', 'write') },
+    { method: 'GET', path: '/v1/agent/check/fail/:id', handler: a('fail'), acl: inHandler('service', 'write') },
     { method: 'GET', path: '/v1/agent/checks', handler: a('checks'), acl: { resource: 'node', access: 'read', filtered: true } },
     { method: 'GET', path: '/v1/agent/health/service/id/:id', handler: a('healthById'), acl: inHandler('service', 'read') },
     { method: 'GET', path: '/v1/agent/health/service/name/:name', handler: a('healthByName'), acl: { resource: 'service', access: 'read', name: param('name') } },
@@ -111,6 +121,7 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'PUT', path: '/v1/acl/policy/:id', handler: acl('policyUpdate'), acl: ACL_WRITE },
     { method: 'DELETE', path: '/v1/acl/policy/:id', handler: acl('policyDelete'), acl: ACL_WRITE },
     { method: 'GET', path: '/v1/acl/policies', handler: acl('policyList'), acl: ACL_READ },
+    { method: 'POST', path: '/v1/internal/acl/authorize', handler: acl('authorize'), acl: NONE },
     // config entries (permission depends on the kind: see config-entries/acl.ts)
     { method: 'PUT', path: '/v1/config', handler: cfg('apply'), acl: inHandler('mesh', 'write') },
     { method: 'GET', path: '/v1/config/:kind', handler: cfg('list'), acl: { resource: 'mesh', access: 'read', filtered: true } },
@@ -147,5 +158,21 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
     { method: 'GET', path: '/v1/internal/ui/services', handler: pick(h.connect, 'uiServices'), acl: { resource: 'service', access: 'read', filtered: true, peerAware: true } },
     { method: 'GET', path: '/v1/health/connect/:name', handler: pick(h.connect, 'healthConnect'), acl: { resource: 'service', access: 'read', name: param('name'), peerAware: true } },
     { method: 'GET', path: '/v1/agent/metrics', handler: h.metrics, acl: { resource: 'agent', access: 'read', name: () => agentName } },
+    // KV: single keys need key:read / key:write on the key; ?recurse and ?keys drop what the token
+    // cannot read; DELETE ?recurse needs write on the whole prefix (kv/http.ts)
+    { method: 'GET', path: '/v1/kv/*', handler: pick(h.kv, 'get'), acl: { resource: 'key', access: 'read', filtered: true } },
+    { method: 'PUT', path: '/v1/kv/*', handler: pick(h.kv, 'put'), acl: inHandler('key', 'write') },
+    { method: 'DELETE', path: '/v1/kv/*', handler: pick(h.kv, 'delete'), acl: inHandler('key', 'write') },
+    // txn: each operation is vetted on its own and denials are reported in `Errors` (409), as Consul does
+    { method: 'PUT', path: '/v1/txn', handler: pick(h.kv, 'txn'), acl: NONE },
+    { method: 'GET', path: '/v1/imported-services', handler: h.importedServices, acl: { resource: 'mesh', access: 'read' } },
+    // web UI (static files; the API calls it makes carry their own permissions)
+    ...(h.ui ? ([{ method: 'GET', path: '/', handler: pick(h.ui, 'root'), acl: NONE }] satisfies Route[]) : []),
+    ...(h.ui?.asset
+      ? ([
+          { method: 'GET', path: '/ui', handler: pick(h.ui, 'ui'), acl: NONE },
+          { method: 'GET', path: '/ui/*', handler: pick(h.ui, 'asset'), acl: NONE },
+        ] satisfies Route[])
+      : []),
   ];
 }

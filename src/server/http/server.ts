@@ -1,16 +1,20 @@
 // The HTTP server: the only file that imports the framework. Adapts the route table to Fastify and
 // renders results and errors with Consul's conventions (plain-text errors, 405 + Allow, ?pretty).
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type InjectOptions, type LightMyRequestResponse } from 'fastify';
-import { IsthmusError, toIsthmusError } from '../../lib/errors.js';
+import { invalid, IsthmusError, toIsthmusError } from '../../lib/errors.js';
+import { depthMessage } from '../../lib/nesting.js';
 import type { Logger } from '../../lib/log.js';
 import { HTTP_STATUS } from './errors.js';
+import { bodyTooLargeMessage, createLimitedServer, DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
+import { notImplementedText, unimplementedConsulEndpoint } from './consul-endpoints.js';
+import { consulWireHeaders } from './header-case.js';
 import { ALLOW_ALL, type Authorizer } from '../acl/authorizer.js';
 import { authorizeRoute } from './authorize.js';
 import { tokenOf, type HttpRequest, type HttpResult, type Query } from './request.js';
 import type { HttpMethod, Route } from './routes.js';
 
 /** The most a request body may hold. */
-export const DEFAULT_BODY_LIMIT_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT_BYTES = DEFAULT_HTTP_LIMITS.bodyBytes;
 const ALL_METHODS: HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE'];
 const NOT_API = "Invalid URL path: if attempting to use the HTTP API, ensure the path starts with '/v1/'\n";
 const NOT_ENDPOINT = 'Invalid URL path: not a recognized HTTP API endpoint\n';
@@ -19,6 +23,8 @@ export interface HttpServerOptions {
   log: Logger;
   /** @default DEFAULT_BODY_LIMIT_BYTES */
   bodyLimit?: number;
+  /** Timeouts and connection caps (defaults: DEFAULT_HTTP_LIMITS). */
+  limits?: Partial<HttpLimits>;
   /** Sent on every response (Consul's http_config.response_headers). */
   responseHeaders?: Record<string, string>;
   /** Resolves the request's token; throws for an unknown secret. @default allow-all (ACLs off) */
@@ -29,14 +35,17 @@ function send(reply: FastifyReply, result: HttpResult, pretty: boolean): Fastify
   reply.code(result.status ?? 200);
   for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
   const typed = Object.keys(result.headers ?? {}).some((k) => k.toLowerCase() === 'content-type');
+  if (result.body !== undefined) return reply.send(result.body);
   if (result.text !== undefined) return (typed ? reply : reply.type('text/plain; charset=utf-8')).send(result.text);
+  if (result.bytes !== undefined) return reply.send(result.bytes);
   if (result.rawBody !== undefined && !pretty) {
     // Shared bytes: no per-response encoding; the length is known up front.
     return reply.type('application/json').header('content-length', result.rawBody.length).send(result.rawBody);
   }
   let body = result.rawBody !== undefined ? result.rawBody.toString('utf8') : undefined;
   body ??= result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
-  if (body === undefined) return reply.send('');
+  // An empty answer has no Content-Type (Consul's 404 on a KV miss, empty 200s).
+  if (body === undefined) return reply.removeHeader('content-type').send();
   if (pretty) body = JSON.stringify(JSON.parse(body), null, 4) + '\n';
   return reply.type('application/json').send(body);
 }
@@ -49,8 +58,10 @@ export class HttpServer {
   constructor(routes: Route[], options: HttpServerOptions) {
     this.#log = options.log;
     this.#authenticate = options.authenticate ?? (() => ALLOW_ALL);
+    const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...(options.bodyLimit !== undefined ? { bodyBytes: options.bodyLimit } : {}), ...(options.limits ?? {}) };
     this.#app = Fastify({
-      bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT_BYTES,
+      bodyLimit: limits.bodyBytes,
+      serverFactory: (handler) => createLimitedServer(handler, limits),
       logger: false,
       return503OnClosing: true,
       // Blocked queries may wait minutes; closing must not wait for them.
@@ -58,7 +69,18 @@ export class HttpServer {
     });
     const app = this.#app;
     app.removeAllContentTypeParsers();
-    app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    // Header names go on the wire in Go's canonical case, as Consul's do (Fastify lower-cases them).
+    app.addHook('onRequest', (_req, reply, done) => {
+      const raw = reply.raw;
+      const writeHead = raw.writeHead.bind(raw) as (...a: unknown[]) => typeof raw;
+      raw.writeHead = ((status: number, ...rest: unknown[]) => {
+        const i = rest.findIndex((r) => typeof r === 'object' && r !== null && !Array.isArray(r));
+        if (i >= 0) rest[i] = consulWireHeaders(rest[i] as Record<string, unknown>);
+        return writeHead(status, ...rest);
+      }) as typeof raw.writeHead;
+      done();
+    });
     const extra = options.responseHeaders ?? {};
     if (Object.keys(extra).length > 0) {
       app.addHook('onSend', async (_req, reply, payload) => {
@@ -87,7 +109,10 @@ export class HttpServer {
         });
       }
     }
+    const routePaths = routes.map((r) => r.path);
     app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?', 1)[0] as string;
+      if (unimplementedConsulEndpoint(path, routePaths)) return reply.code(501).type('text/plain; charset=utf-8').send(notImplementedText(req.method, path));
       reply.code(404).type('text/plain; charset=utf-8');
       return reply.send(req.url.includes('/v1/') ? NOT_ENDPOINT : NOT_API);
     });
@@ -95,7 +120,8 @@ export class HttpServer {
       // Framework-level failures (body too large, bad content length): answer in Consul's plain text.
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) this.#log.error('unhandled HTTP error', { error: err.message, stack: err.stack });
-      return reply.code(status).type('text/plain; charset=utf-8').send(status === 500 ? 'An unexpected error occurred' : err.message);
+      const text = status === 413 ? bodyTooLargeMessage(limits.bodyBytes) : status === 500 ? 'An unexpected error occurred' : err.message;
+      return reply.code(status).type('text/plain; charset=utf-8').send(text);
     });
   }
 
@@ -111,9 +137,14 @@ export class HttpServer {
       if (query.ns !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');
       }
+      const partition = query.partition;
+      if (partition !== undefined && partition !== '' && partition !== 'default') {
+        throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "partition" - Partitions are a Consul Enterprise feature');
+      }
       if (req.headers['x-consul-namespace'] !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
       }
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const { token, slot } = tokenOf(query, req.headers);
       tokenSlot = slot;
       const request: HttpRequest = {
@@ -123,7 +154,9 @@ export class HttpServer {
         params: req.params as Record<string, string>,
         query,
         headers: req.headers,
-        body: typeof req.body === 'string' ? req.body : '',
+        body: rawBody.toString('utf8'),
+        rawBody,
+        rawQuery: req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '',
         signal: ac.signal,
         authz: this.#authenticate(token),
         token,
@@ -132,7 +165,9 @@ export class HttpServer {
       const result = await route.handler(request);
       return send(reply, result, pretty);
     } catch (thrown) {
-      const err = toIsthmusError(thrown);
+      // Last line of defence for class 1 of issue 10: a stack overflow here can only come from input
+      // nested deeper than a decoder bounded it; answer as the decoders do instead of with a 500.
+      const err = thrown instanceof RangeError && /call stack/i.test(thrown.message) ? invalid(`Request decode failed: ${depthMessage()}`) : toIsthmusError(thrown);
       const status = err.httpStatus ?? HTTP_STATUS[err.code];
       if (err.code === 'INTERNAL') {
         const cause = err.cause as Error | undefined;

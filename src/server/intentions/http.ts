@@ -10,6 +10,7 @@ import { decide } from './match.js';
 import { parseIntentionName } from './names.js';
 import type { IntentionService } from './service.js';
 import type { Intention } from './types.js';
+import { setOwn } from '../../lib/safe-object.js';
 
 export function renderIntention(i: Intention): Record<string, unknown> {
   return {
@@ -61,7 +62,7 @@ export function intentionHandlers(deps: { intentions: IntentionService; blocking
         names.forEach((n, i) => {
           const p = parsed[i] as { name: string };
           const list = by === 'destination' ? idx.forDestination(p.name) : idx.forSource({ name: p.name });
-          out[n] = list.map(renderIntention);
+          setOwn(out, n, list.map(renderIntention));
         });
         return out;
       });

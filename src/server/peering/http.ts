@@ -34,6 +34,8 @@ export interface PeeringHttpDeps {
   blocking: BlockingReader;
   catalog: CatalogReader;
   exportRules: () => ExportedServiceRule[];
+  /** Topics an exported-services answer depends on (local catalog, the exported-services entry). */
+  exportTopics: readonly string[];
   enabled: boolean;
 }
 
@@ -71,7 +73,7 @@ export function peeringHandlers(deps: PeeringHttpDeps): Record<string, Handler> 
       return blockingRead(blocking, req, [`peering|${name}`], () => {
         const p = peering.byName(name);
         return p ? renderPeering(p, peering.tracker.get(p.value.ID)) : null;
-      }, { cache: false });
+      }, { cache: false, effectiveConsistency: false });
     }),
 
     delete: on(async (req) => {
@@ -82,29 +84,27 @@ export function peeringHandlers(deps: PeeringHttpDeps): Record<string, Handler> 
 
     list: on(async (req) => {
       partitionCheck(req);
-      return blockingRead(blocking, req, [PEERING_TOPIC], () => peering.list().map((p) => renderPeering(p, peering.tracker.get(p.value.ID))), { cache: false });
+      return blockingRead(blocking, req, [PEERING_TOPIC], () => peering.list().map((p) => renderPeering(p, peering.tracker.get(p.value.ID))), { cache: false, effectiveConsistency: false });
     }),
 
     exportedServices: async (req) => {
       partitionCheck(req);
-      const rules = deps.exportRules();
-      const local = [...deps.catalog.serviceTags('').keys()];
-      const peers = new Set(rules.flatMap((r) => r.Consumers.map((c) => c.Peer ?? '')).filter((p) => p !== ''));
-      const byService = new Map<string, Set<string>>();
-      for (const peer of peers) for (const name of exportedNamesFor(rules, peer, local)) (byService.get(name) ?? byService.set(name, new Set()).get(name))?.add(peer);
-      return {
-        json: [...byService.entries()]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([Service, ps]) => ({ Service, Consumers: { Peers: [...ps].sort() } })),
-      };
+      return blockingRead(blocking, req, deps.exportTopics, () => {
+        const rules = deps.exportRules();
+        const local = [...deps.catalog.serviceTags('').keys()];
+        const peers = new Set(rules.flatMap((r) => r.Consumers.map((c) => c.Peer ?? '')).filter((p) => p !== ''));
+        const byService = new Map<string, Set<string>>();
+        for (const peer of peers) for (const name of exportedNamesFor(rules, peer, local)) (byService.get(name) ?? byService.set(name, new Set()).get(name))?.add(peer);
+        return [...byService.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([Service, ps]) => ({ Service, Consumers: { Peers: [...ps].sort() } }));
+      }, { effectiveConsistency: false });
     },
 
     uiExportedServices: async (req) => {
       const peer = queryOne(req.query, 'peer') ?? '';
-      const names = peer ? exportedNamesFor(deps.exportRules(), peer, [...deps.catalog.serviceTags('').keys()]) : [];
-      return {
-        json: names.map((name) => serviceSummary(name, deps.catalog.healthService('', name))),
-      };
+      return blockingRead(blocking, req, deps.exportTopics, () => {
+        const names = peer ? exportedNamesFor(deps.exportRules(), peer, [...deps.catalog.serviceTags('').keys()]) : [];
+        return names.map((name) => serviceSummary(name, deps.catalog.healthService('', name)));
+      }, { effectiveConsistency: false });
     },
   };
 }

@@ -2,6 +2,7 @@
 import type { CheckServiceNode } from '../../gen/hashicorp/consul/internal/service/service_pb.js';
 import type { ImportedInstance } from '../catalog/service.js';
 import type { CheckStatus } from '../catalog/types.js';
+import { setOwn } from '../../lib/safe-object.js';
 
 export const URL_EXPORTED_SERVICE = 'type.googleapis.com/hashicorp.consul.internal.peerstream.ExportedService';
 export const URL_EXPORTED_SERVICE_LIST = 'type.googleapis.com/hashicorp.consul.internal.peerstream.ExportedServiceList';
@@ -28,7 +29,7 @@ export function fromWire(csn: CheckServiceNode, peer: string): ImportedInstance 
   if (!n.Node) throw new Error('instance node has no name');
   if (!s.ID && !s.Service) throw new Error('instance service has neither ID nor name');
   const tagged: Record<string, { Address: string; Port: number }> = {};
-  for (const [k, v] of Object.entries(s.TaggedAddresses)) tagged[k] = { Address: v.Address, Port: v.Port };
+  for (const [k, v] of Object.entries(s.TaggedAddresses)) setOwn(tagged, k, { Address: v.Address, Port: v.Port });
   return {
     node: { ID: n.ID, Node: n.Node, Address: n.Address, Datacenter: n.Datacenter, TaggedAddresses: { ...n.TaggedAddresses }, Meta: { ...n.Meta }, PeerName: peer },
     service: {

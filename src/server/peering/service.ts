@@ -210,7 +210,12 @@ export class PeeringService {
     });
   }
 
-  /** Dialer: record the peer, exchange the establishment secret, become ESTABLISHING (spec §3.3). */
+  /**
+   * Dialer: exchange the establishment secret, then record the peer as ESTABLISHING (spec §3.3).
+   * A refused establish changes nothing (issue 10): the record and secrets are written only after the
+   * exchange succeeded, in one transaction. Only when dialing through local mesh gateways is a
+   * provisional record written first (the gateways route by it), and it is put back on failure.
+   */
   async establish(req: { PeerName?: string; PeeringToken?: string; Meta?: Record<string, string> }): Promise<void> {
     const name = req.PeerName ?? '';
     validatePeerName(name);
@@ -220,16 +225,16 @@ export class PeeringService {
     if (token.ServerName === own) {
       throw invalid(`cannot create a peering within the same cluster "${own}". Refer to the \`exported-services\` documentation if you want to export between partitions without peering`);
     }
-    const record = await this.#writes.run(async () => {
-      const existing = this.byName(name)?.value;
+    const plan = (existing: PeeringRecord | undefined, id: string): PeeringRecord => {
       if (existing?.State === 'DELETING') throw invalid('cannot write to peering that is marked for deletion');
       if (existing && !isDialer(existing) && existing.State !== 'TERMINATED') {
         throw invalid(`cannot create peering with name: "${name}"; there is an existing peering expecting to be dialed`);
       }
+      if (existing && existing.ID !== id) throw new IsthmusError('ABORTED', `peering "${name}" changed while it was being established; try again`);
       const connected = existing ? this.#d.tracker.isConnected(existing.ID) : false;
-      const next: PeeringRecord = transition(
+      return transition(
         {
-          ID: existing?.ID ?? randomUUID(),
+          ID: id,
           Name: name,
           Partition: '',
           Meta: req.Meta ?? existing?.Meta ?? {},
@@ -243,30 +248,51 @@ export class PeeringService {
         },
         { type: 'dialer-written' },
       );
-      await this.#commit({ record: next });
-      return next;
-    });
-    let streamSecret: string;
+    };
+    const before = this.byName(name)?.value;
+    const id = before?.ID ?? randomUUID();
+    const record = plan(before, id);
     const via = this.#d.dialVia?.() ?? [];
-    // Through gateways, give them a moment to learn the route to the new peer first (§5.3).
-    if (via.length > 0) await new Promise((r) => setTimeout(r, 1000));
+    let provisional: { previous: PeeringRecord | undefined } | undefined;
+    if (via.length > 0) {
+      // Through gateways, they must learn the route to the new peer before the exchange (§3.3 step 4, §5.3).
+      await this.#writes.run(async () => {
+        const previous = this.byName(name)?.value;
+        await this.#commit({ record: plan(previous, id) });
+        provisional = { previous };
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    let streamSecret: string;
     try {
       streamSecret = await this.#d.exchange(
         { addresses: [...via, ...(record.ManualServerAddresses.length ? record.ManualServerAddresses : record.PeerServerAddresses)], caPems: record.PeerCAPems, serverName: record.PeerServerName },
         { PeerID: token.PeerID, EstablishmentSecret: token.EstablishmentSecret },
       );
     } catch (err) {
+      if (provisional) await this.#restore(id, provisional.previous);
       if (IsthmusError.is(err) && err.code === 'PERMISSION_DENIED') {
         throw new IsthmusError('PERMISSION_DENIED', 'rpc error: code = PermissionDenied desc = a new peering token must be generated: invalid peering establishment secret', { cause: err });
       }
       throw err;
     }
     await this.#writes.run(async () => {
-      const cur = this.byId(record.ID)?.value;
-      if (!cur) throw new IsthmusError('ABORTED', `peering "${name}" was deleted while it was being established`);
-      await this.#commit({ record: transition(cur, { type: 'secret-exchanged' }), secrets: [record.ID, { active: streamSecret }] });
+      const cur = this.byName(name)?.value;
+      if (provisional && !cur) throw new IsthmusError('ABORTED', `peering "${name}" was deleted while it was being established`);
+      const next = provisional ? (cur as PeeringRecord) : plan(cur, id);
+      await this.#commit({ record: transition(next, { type: 'secret-exchanged' }), secrets: [id, { active: streamSecret }] });
     });
-    this.#d.log.info('peering established', { peer: name, id: record.ID });
+    this.#d.log.info('peering established', { peer: name, id });
+  }
+
+  /** Puts back what a provisional establish write replaced (or removes the record it created). */
+  #restore(id: string, previous: PeeringRecord | undefined): Promise<void> {
+    return this.#writes.run(async () => {
+      const cur = this.byId(id)?.value;
+      if (!cur || cur.State === 'DELETING') return;
+      if (previous) await this.#commit({ record: previous });
+      else await this.#commit({ deleteRecord: id });
+    });
   }
 
   /** Acceptor: trade a valid establishment secret for a pending stream secret (spec §5.3). */

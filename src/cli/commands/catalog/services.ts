@@ -18,7 +18,10 @@ export const catalogServicesCommand: Command = {
       return;
     }
     const names = Object.keys(services).sort();
-    if (names.length === 0) return;
+    if (names.length === 0) {
+      ctx.err('No services match the given query - try expanding your search.');
+      return;
+    }
     if (flags.tags) ctx.out(table(['Service', 'Tags'], names.map((n) => [n, (services[n] ?? []).join(',')])));
     else ctx.out(names.join('\n'));
   },

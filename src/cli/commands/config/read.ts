@@ -1,13 +1,14 @@
 // `isthmus config read|list|delete`: one config entry, the names of a kind, or removal.
 import { UsageError, type Command, type FlagSpec } from '../../command.js';
 import { toJson } from '../../output.js';
+import { apiMessage } from '../peering/common.js';
 
 const KIND: FlagSpec = { type: 'string', doc: 'Config entry kind, e.g. exported-services.' };
 const NAME: FlagSpec = { type: 'string', doc: 'Config entry name.' };
 
 function need(flags: Record<string, unknown>, name: string): string {
   const v = flags[name];
-  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  if (typeof v !== 'string' || v === '') throw new UsageError(`Must specify the -${name} parameter`);
   return v;
 }
 
@@ -17,7 +18,15 @@ export const configReadCommand: Command = {
   usage: 'isthmus config read --kind KIND --name NAME',
   flags: { kind: KIND, name: NAME },
   async run({ flags }, ctx) {
-    ctx.out(toJson(await ctx.client().configRead(need(flags, 'kind'), need(flags, 'name'))));
+    const kind = need(flags, 'kind');
+    const name = need(flags, 'name');
+    try {
+      // Consul prints the entry with a 4-space indent, keys in the order the API gives them.
+      ctx.out(JSON.stringify(await ctx.client().configRead(kind, name), null, 4));
+    } catch (err) {
+      ctx.err(`Error reading config entry ${kind}/${name}: ${apiMessage(err)}`);
+      return 1;
+    }
   },
 };
 

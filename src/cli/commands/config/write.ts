@@ -36,7 +36,7 @@ export const configWriteCommand: Command = {
     const kind = String(entry.Kind ?? entry.kind ?? '');
     const name = String(entry.Name ?? entry.name ?? (kind === 'mesh' ? 'mesh' : kind === 'proxy-defaults' ? 'global' : ''));
     if (!ok) {
-      ctx.err(`Config entry not updated: ${kind}/${name} (the modify index did not match)`);
+      ctx.err(`Config entry not updated: ${kind}/${name}`);
       return 1;
     }
     ctx.out(`Config entry written: ${kind}/${name}`);

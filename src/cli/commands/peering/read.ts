@@ -1,13 +1,54 @@
-// `isthmus peering list | read | delete | exported-services` (spec §12).
+// `isthmus peering list | read | delete | exported-services`, with Consul's output formats.
 import { ApiError, type Peering } from '../../../sdk/client.js';
 import type { Command } from '../../command.js';
-import { table, toJson } from '../../output.js';
+import { table } from '../../output.js';
 import { apiMessage, NAME_FLAG, requireName } from './common.js';
 
 function metaText(meta: Record<string, string> | undefined): string {
   return Object.entries(meta ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
+}
+
+const present = <T>(v: T[] | undefined | null): v is T[] => Array.isArray(v) && v.length > 0;
+
+/** A peering as Consul's CLI re-encodes `api.Peering`: its field order, empty optional fields left out. */
+export function apiPeering(p: Peering): Record<string, unknown> {
+  const s = p.StreamStatus ?? ({} as Peering['StreamStatus']);
+  const remote = (p.Remote ?? {}) as Peering['Remote'] & { Locality?: unknown };
+  return {
+    ID: p.ID,
+    Name: p.Name,
+    ...(p.Partition ? { Partition: p.Partition } : {}),
+    ...(p.DeletedAt ? { DeletedAt: p.DeletedAt } : {}),
+    ...(p.Meta && Object.keys(p.Meta).length > 0 ? { Meta: p.Meta } : {}),
+    State: p.State,
+    ...(p.PeerID ? { PeerID: p.PeerID } : {}),
+    ...(present(p.PeerCAPems) ? { PeerCAPems: p.PeerCAPems } : {}),
+    ...(p.PeerServerName ? { PeerServerName: p.PeerServerName } : {}),
+    ...(present(p.PeerServerAddresses) ? { PeerServerAddresses: p.PeerServerAddresses } : {}),
+    StreamStatus: {
+      ImportedServices: s.ImportedServices ?? null,
+      ExportedServices: s.ExportedServices ?? null,
+      LastHeartbeat: s.LastHeartbeat ?? null,
+      LastReceive: s.LastReceive ?? null,
+      LastSend: s.LastSend ?? null,
+    },
+    CreateIndex: p.CreateIndex,
+    ModifyIndex: p.ModifyIndex,
+    Remote: { Partition: remote.Partition ?? '', Datacenter: remote.Datacenter ?? '', ...(remote.Locality ? { Locality: remote.Locality } : {}) },
+  };
+}
+
+/** Go's time.Time String() for an RFC 3339 timestamp (`2026-12-01 21:32:30.121 +0000 UTC`); `<nil>` when absent. */
+export function goTime(iso: string | null | undefined): string {
+  if (!iso) return '<nil>';
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(iso);
+  if (!m) return iso;
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  const zone = m[4] === 'Z' ? '+0000 UTC' : `${(m[4] as string).replace(':', '')} ${(m[4] as string).replace(':', '')}`;
+  return `${m[1] as string} ${m[2] as string}${frac ? `.${frac}` : ''} ${zone}`;
 }
 
 export const peeringListCommand: Command = {
@@ -24,7 +65,7 @@ export const peeringListCommand: Command = {
       return 1;
     }
     list.sort((a, b) => a.Name.localeCompare(b.Name));
-    if (ctx.format === 'json') return void ctx.out(toJson(list));
+    if (ctx.format === 'json') return void ctx.out(JSON.stringify(list.map(apiPeering)));
     if (list.length === 0) return void ctx.out('There are no peering connections.');
     ctx.out(
       table(
@@ -40,7 +81,7 @@ async function readOrReport(name: string, ctx: Parameters<Command['run']>[1]): P
     return await ctx.client().peeringRead(name);
   } catch (err) {
     if (err instanceof ApiError && err.status === 404) ctx.err(`No peering with name ${name} found.`);
-    else ctx.err(`Error reading peering ${name}: ${apiMessage(err)}`);
+    else ctx.err(`Error reading peering: ${apiMessage(err)}`);
     return undefined;
   }
 }
@@ -54,32 +95,23 @@ export const peeringReadCommand: Command = {
     const name = requireName(flags);
     const p = await readOrReport(name, ctx);
     if (!p) return 1;
-    if (ctx.format === 'json') return void ctx.out(toJson(p));
-    const lines = [`Name:         ${p.Name}`, `ID:           ${p.ID}`];
-    if (p.Partition) lines.push(`Partition:    ${p.Partition}`);
-    if (p.DeletedAt) lines.push(`DeletedAt:    ${p.DeletedAt}`);
-    lines.push(`State:        ${p.State}`);
-    const meta = Object.entries(p.Meta ?? {});
-    if (meta.length) lines.push('Meta:', ...meta.map(([k, v]) => `    ${k}=${v}`));
-    lines.push(
-      '',
-      `Peer ID:               ${p.PeerID ?? ''}`,
-      `Peer Server Name:      ${p.PeerServerName ?? ''}`,
-      `Peer CA Pems:          ${p.PeerCAPems?.length ?? 0}`,
-      'Peer Server Addresses:',
-      ...(p.PeerServerAddresses ?? []).map((a) => `    ${a}`),
-      '',
-      `Imported Services: ${p.StreamStatus.ImportedServices?.length ?? 0}`,
-      `Exported Services: ${p.StreamStatus.ExportedServices?.length ?? 0}`,
-      '',
-      `Last Heartbeat:    ${p.StreamStatus.LastHeartbeat ?? ''}`,
-      `Last Send:         ${p.StreamStatus.LastSend ?? ''}`,
-      `Last Receive:      ${p.StreamStatus.LastReceive ?? ''}`,
-      '',
-      `Create Index: ${p.CreateIndex}`,
-      `Modify Index: ${p.ModifyIndex}`,
-    );
-    ctx.out(lines.join('\n'));
+    if (ctx.format === 'json') return void ctx.out(JSON.stringify(apiPeering(p)));
+    // Consul's formatPeering, spacing for spacing; blocks appear only when set.
+    let b = `Name:         ${p.Name}\nID:           ${p.ID}\n`;
+    if (p.Partition) b += `Partition:    ${p.Partition}\n`;
+    if (p.DeletedAt) b += `DeletedAt:    ${p.DeletedAt}\n`;
+    b += `State:        ${p.State}\n`;
+    const meta = Object.entries(p.Meta ?? {}).sort(([x], [y]) => (x < y ? -1 : 1));
+    if (meta.length > 0) b += `Meta:\n${meta.map(([k, v]) => `    ${k}=${v}\n`).join('')}`;
+    b += `\nPeer ID:               ${p.PeerID ?? ''}\nPeer Server Name:      ${p.PeerServerName ?? ''}\nPeer CA Pems:          ${p.PeerCAPems?.length ?? 0}\n`;
+    // Consul writes the addresses without newlines between them.
+    if (present(p.PeerServerAddresses)) b += `Peer Server Addresses:\n${p.PeerServerAddresses.map((a) => `    ${a}`).join('')}\n`;
+    const st = p.StreamStatus ?? ({} as Peering['StreamStatus']);
+    b += `\nImported Services: ${st.ImportedServices?.length ?? 0}\nExported Services: ${st.ExportedServices?.length ?? 0}\n`;
+    b += `\nLast Heartbeat:    ${goTime(st.LastHeartbeat)}\nLast Send:         ${goTime(st.LastSend)}\nLast Receive:      ${goTime(st.LastReceive)}\n`;
+    b += `\nCreate Index: ${p.CreateIndex}\nModify Index: ${p.ModifyIndex}\n`;
+    // UI.Output adds its own newline after the block's: the output ends with a blank line.
+    ctx.out(`${b}\n`);
   },
 };
 
@@ -110,26 +142,8 @@ export const peeringExportedServicesCommand: Command = {
     const p = await readOrReport(name, ctx);
     if (!p) return 1;
     const list = p.StreamStatus.ExportedServices ?? [];
-    if (ctx.format === 'json') return void ctx.out(toJson(list));
-    if (list.length > 0) ctx.out(list.join('\n'));
-  },
-};
-
-export const servicesExportedServicesCommand: Command = {
-  path: ['services', 'exported-services'],
-  summary: 'List exported services and their consumers',
-  usage: 'isthmus services exported-services [--format pretty|json]',
-  flags: {},
-  async run(_args, ctx) {
-    let list;
-    try {
-      list = await ctx.client().exportedServices();
-    } catch (err) {
-      ctx.err(`Error reading exported services: ${apiMessage(err)}`);
-      return 1;
-    }
-    if (ctx.format === 'json') return void ctx.out(toJson(list));
-    if (list.length === 0) return void ctx.out('No exported services found');
-    ctx.out(table(['Service', 'Consumer Peers'], list.map((s) => [s.Service, (s.Consumers.Peers ?? []).join(', ')])));
+    if (ctx.format === 'json') return void ctx.out(JSON.stringify(list.map((ID) => ({ ID }))));
+    // One name per line; none prints an empty line.
+    ctx.out(list.length > 0 ? list.join('\n') : '\n');
   },
 };

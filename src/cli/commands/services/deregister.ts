@@ -12,7 +12,7 @@ export const servicesDeregisterCommand: Command = {
     let ids: string[];
     if (positionals[0] !== undefined) {
       if (flags.id !== undefined) throw new UsageError('give either a FILE or --id, not both');
-      ids = readServiceDefinitions(positionals[0]).map((d) => String(d.ID ?? d.Name ?? ''));
+      ids = (await readServiceDefinitions(positionals[0])).map((d) => String(d.ID ?? d.Name ?? ''));
     } else {
       if (typeof flags.id !== 'string' || flags.id === '') throw new UsageError('a FILE or --id is required');
       ids = [flags.id];

@@ -20,7 +20,7 @@ export const servicesRegisterCommand: Command = {
     let defs: ServiceDefinition[];
     if (positionals[0] !== undefined) {
       if (flags.name !== undefined) throw new UsageError('give either a FILE or --name, not both');
-      defs = readServiceDefinitions(positionals[0]);
+      defs = await readServiceDefinitions(positionals[0]);
     } else {
       if (typeof flags.name !== 'string' || flags.name === '') throw new UsageError('a FILE or --name is required');
       const def: ServiceDefinition = { Name: flags.name };

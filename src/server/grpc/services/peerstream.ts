@@ -8,7 +8,9 @@ import type { Logger } from '../../../lib/log.js';
 import { PeerSession, StreamError, type MessageInit, type SessionDeps } from '../../peering/session.js';
 import type { SessionRegistry } from '../../peering/sessions.js';
 import type { PeeringService } from '../../peering/service.js';
-import { toGrpcError } from '../status.js';
+import { wireSize } from '../codec.js';
+import { boundedDetails, toGrpcError } from '../status.js';
+import { checkExchangeFields, checkOpenFields, checkUnauthenticatedSize, OPEN_LIMITS } from './open-limits.js';
 
 export interface PeerStreamOptions {
   heartbeatIntervalMs?: number;
@@ -17,10 +19,6 @@ export interface PeerStreamOptions {
 
 type Call = ServerDuplexStream<ReplicationMessage, MessageInit>;
 
-function fail(call: Call, code: status, details: string): void {
-  call.emit('error', { code, details, message: details } as Partial<ServiceError>);
-}
-
 export function peerStreamService(
   deps: { peering: PeeringService; sessionDeps: SessionDeps; registry: SessionRegistry; log: Logger },
   options: PeerStreamOptions = {},
@@ -28,6 +26,14 @@ export function peerStreamService(
   const { peering, registry, log } = deps;
   return {
     exchangeSecret(call: ServerUnaryCall<{ PeerID: string; EstablishmentSecret: string }, unknown>, cb: sendUnaryData<unknown>) {
+      try {
+        checkUnauthenticatedSize(wireSize(call.request), OPEN_LIMITS.exchangeRequestBytes, 'ExchangeSecret request');
+        checkExchangeFields(call.request);
+      } catch (err) {
+        log.warn('refused an ExchangeSecret request', { reason: (err as Error).message });
+        cb(toGrpcError(err));
+        return;
+      }
       peering.exchangeSecret(call.request.PeerID, call.request.EstablishmentSecret).then(
         (secret) => cb(null, { StreamSecret: secret }),
         (err: unknown) => {
@@ -41,6 +47,19 @@ export function peerStreamService(
       let session: PeerSession | undefined;
       let chain: Promise<void> = Promise.resolve();
       let closed = false;
+      // The stream ends once, with one status: the first error status wins over a later plain end.
+      let statusSent = false;
+      const fail = (code: status, details: string): void => {
+        if (statusSent) return;
+        statusSent = true;
+        const d = boundedDetails(details);
+        call.emit('error', { code, details: d, message: d } as Partial<ServiceError>);
+      };
+      const endOk = (): void => {
+        if (statusSent) return;
+        statusSent = true;
+        call.end();
+      };
       const finish = (end: { error?: string }): void => {
         if (closed) return;
         closed = true;
@@ -50,26 +69,33 @@ export function peerStreamService(
         }
       };
       const handle = async (msg: ReplicationMessage): Promise<void> => {
+        if (statusSent) return;
         if (!session) {
-          if (msg.Payload.case !== 'open') return fail(call, status.INVALID_ARGUMENT, 'first message when initiating a peering must be: Open');
+          const open = msg.Payload.case === 'open' ? msg.Payload.value : undefined;
           let record;
           try {
-            record = await peering.authorizeOpen({ PeerID: msg.Payload.value.PeerID, StreamSecretID: msg.Payload.value.StreamSecretID, ...(msg.Payload.value.Remote ? { Remote: { Partition: msg.Payload.value.Remote.Partition, Datacenter: msg.Payload.value.Remote.Datacenter } } : {}) });
+            // Before authentication: bound the message and every field before any of them is used.
+            checkUnauthenticatedSize(wireSize(msg), OPEN_LIMITS.firstMessageBytes, 'the first message of a peer stream');
+            if (!open) throw new IsthmusError('INVALID_ARGUMENT', 'first message when initiating a peering must be: Open');
+            checkOpenFields(open);
+            const remote = open.Remote ? { Partition: open.Remote.Partition, Datacenter: open.Remote.Datacenter, ...(open.Remote.Locality ? { Locality: { Region: open.Remote.Locality.Region, Zone: open.Remote.Locality.Zone } } : {}) } : undefined;
+            record = await peering.authorizeOpen({ PeerID: open.PeerID, StreamSecretID: open.StreamSecretID, ...(remote ? { Remote: remote } : {}) });
           } catch (err) {
             if (IsthmusError.is(err) && err.reason === 'PEERING_INACTIVE') call.write({ Payload: { case: 'terminated', value: {} } });
             log.warn('refused a peer stream', { reason: (err as Error).message });
             const g = toGrpcError(err);
-            return fail(call, g.code ?? status.INTERNAL, g.details ?? 'internal error');
+            return fail(g.code ?? status.INTERNAL, g.details ?? 'internal error');
           }
-          const s = new PeerSession(deps.sessionDeps, { send: (m) => call.write(m), drained: () => new Promise((r) => call.once('drain', () => r())), end: () => call.end() }, { role: 'acceptor', record, ...options });
+          // The session half-closes through endOk on a later tick, so an error status from `done` wins.
+          const s = new PeerSession(deps.sessionDeps, { send: (m) => call.write(m), drained: () => new Promise((r) => call.once('drain', () => r())), end: () => setImmediate(endOk) }, { role: 'acceptor', record, ...options });
           if (!registry.add(s) || !peering.tracker.connect(record.ID)) {
-            return fail(call, status.FAILED_PRECONDITION, 'there is an active stream for the given PeerID');
+            return fail(status.FAILED_PRECONDITION, 'there is an active stream for the given PeerID');
           }
           session = s;
           log.info('peer stream connected', { peer: record.Name, role: 'acceptor' });
           void s.done.then((end) => {
             finish(end);
-            if (end.error && !end.terminatedLocally) fail(call, status.INTERNAL, end.error);
+            if (end.error && !end.terminatedLocally) fail(status.INTERNAL, end.error);
           });
           s.start();
           return;
@@ -78,8 +104,10 @@ export function peerStreamService(
           await session.receive(msg);
         } catch (err) {
           if (err instanceof StreamError) {
+            // End the session (its half-close is deferred), then send the coded status at once (spec §4:
+            // INVALID_ARGUMENT for an unknown ResourceURL or a second Open) before anything else can.
             session.end({ error: err.message });
-            fail(call, status[err.code], err.message);
+            fail(status[err.code], err.message);
             return;
           }
           throw err;
@@ -89,12 +117,13 @@ export function peerStreamService(
         chain = chain.then(() => handle(msg)).catch((err: unknown) => {
           log.error('peer stream handler failed', { error: (err as Error).message });
           session?.end({ error: (err as Error).message });
+          fail(status.INTERNAL, 'internal error');
         });
       });
       call.on('end', () => {
         void chain.then(() => {
           if (session) session.end({ error: 'stream ended unexpectedly' });
-          else call.end();
+          else endOk();
         });
       });
       call.on('cancelled', () => session?.end({ error: 'stream cancelled by the peer' }));

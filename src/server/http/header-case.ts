@@ -1,0 +1,33 @@
+// Response header names as Consul puts them on the wire: Go's net/http canonicalises every name
+// (`X-Consul-Knownleader`, `Content-Type`), while Node's frameworks send them lower-cased.
+
+/** Go's textproto.CanonicalMIMEHeaderKey: first letter and each letter after a '-' upper case, the rest lower. */
+export function canonicalHeaderKey(name: string): string {
+  if (!/^[A-Za-z0-9-]+$/.test(name)) return name;
+  let upper = true;
+  let out = '';
+  for (const ch of name) {
+    out += upper ? ch.toUpperCase() : ch.toLowerCase();
+    upper = ch === '-';
+  }
+  return out;
+}
+
+/** A copy of a header object with canonical names (values untouched). */
+export function canonicalHeaders<T>(headers: Record<string, T>): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [k, v] of Object.entries(headers)) out[canonicalHeaderKey(k)] = v;
+  return out;
+}
+
+/**
+ * The headers of one response as Consul's Go server would send them: canonical names, JSON typed
+ * `application/json` (no charset parameter), and no Content-Type on an empty body.
+ */
+export function consulWireHeaders<T>(headers: Record<string, T>): Record<string, T> {
+  const out = canonicalHeaders(headers);
+  const type = out['Content-Type'];
+  if (type === ('application/json; charset=utf-8' as unknown)) out['Content-Type'] = 'application/json' as T;
+  if (String(out['Content-Length']) === '0') delete out['Content-Type'];
+  return out;
+}
