@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
-// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|import-memory|register|dataplane|dns|ui ...]  (default: all)
+// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|import-memory|dataplane|dns|ui|register|l7|tproxy|ha ...]  (default: all)
 import { startAgent, tempDir } from '../test/support/agent-process.js';
 import { benchWakeup } from './blocking-wakeup.js';
 import { benchHealthLoad } from './health-load.js';
@@ -12,6 +12,8 @@ import { benchDns } from './dns.js';
 import { benchUiAssets } from './ui-assets.js';
 import { benchRegister } from './register-load.js';
 import { benchImportMemory } from './import-memory.js';
+import { benchL7Http, benchTransparent } from './l7.js';
+import { benchHa } from './ha.js';
 
 const selected = process.argv.slice(2);
 const want = (name: string): boolean => selected.length === 0 || selected.includes(name);
@@ -46,6 +48,9 @@ try {
   if (want('import-memory')) Object.assign(results, await benchImportMemory(tmp.path, quick ? { services: 500, perService: 10 } : { services: 5000, perService: 10 }));
   if (want('register')) Object.assign(results, await benchRegister(tmp.path, { seconds: quick ? 3 : 10, connections: 16 }));
   if (want('dataplane')) Object.assign(results, await benchDataplane(tmp.path, quick));
+  if (want('l7')) Object.assign(results, await benchL7Http(quick));
+  if (want('tproxy')) Object.assign(results, await benchTransparent(quick));
+  if (want('ha')) Object.assign(results, await benchHa(tmp.path, quick));
   console.log(`\nJSON ${JSON.stringify(results)}`);
 } finally {
   tmp.remove();

@@ -16,6 +16,7 @@ import { servicesExportCommand } from './commands/services/export.js';
 import { configWriteCommand } from './commands/config/write.js';
 import { connectGatewayCommand } from './commands/connect/gateway.js';
 import { connectProxyCommand } from './commands/connect/proxy.js';
+import { connectRedirectTrafficCommand } from './commands/connect/redirect-traffic.js';
 import { demoCommand } from './commands/demo.js';
 import { ACL_COMMANDS } from './commands/acl/acl.js';
 import { peeringEstablishCommand, peeringGenerateTokenCommand } from './commands/peering/token.js';
@@ -28,6 +29,7 @@ import {
 import { servicesExportedServicesCommand, servicesImportedServicesCommand } from './commands/services/exported-services.js';
 import { configDeleteCommand, configListCommand, configReadCommand } from './commands/config/read.js';
 import { KV_COMMANDS } from './commands/kv/index.js';
+import { k8sControllerCommand } from './commands/k8s/controller.js';
 
 export const COMMANDS: readonly Command[] = [
   agentCommand,
@@ -53,9 +55,11 @@ export const COMMANDS: readonly Command[] = [
   servicesImportedServicesCommand,
   connectProxyCommand,
   connectGatewayCommand,
+  connectRedirectTrafficCommand,
   demoCommand,
   ...ACL_COMMANDS,
   ...KV_COMMANDS,
+  k8sControllerCommand,
 ];
 
 /** Flags every command takes. */

@@ -259,6 +259,14 @@ export class IsthmusClient {
     return this.request('GET', '/v1/exported-services');
   }
 
+  discoveryChain<T = Record<string, unknown>>(service: string): Promise<{ Chain: T }> {
+    return this.request('GET', `/v1/discovery-chain/${encodeURIComponent(service)}`);
+  }
+
+  virtualIps(): Promise<{ Service: string; Peer: string; VirtualIP: string; ManualVIPs: string[] }[]> {
+    return this.request('GET', '/v1/internal/virtual-ips');
+  }
+
   agentService(id: string): Promise<AgentService> {
     return this.request('GET', `/v1/agent/service/${encodeURIComponent(id)}`);
   }
@@ -299,7 +307,7 @@ export class IsthmusClient {
     return Number(res.headers['x-consul-index'] ?? 0);
   }
 
-  authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string }> {
+  authorize(target: string, clientCertUri: string): Promise<{ Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean }> {
     return this.request('POST', '/v1/agent/connect/authorize', { body: { Target: target, ClientCertURI: clientCertUri } });
   }
 
@@ -505,7 +513,12 @@ export interface AgentService {
     LocalServicePort?: number;
     Upstreams?: { DestinationName: string; DestinationPeer?: string; DestinationType?: string; LocalBindAddress?: string; LocalBindPort?: number; MeshGateway?: { Mode?: string } }[];
     MeshGateway?: { Mode?: string };
+    Mode?: string;
+    TransparentProxy?: { OutboundListenerPort?: number; DialedDirectly?: boolean };
+    Config?: Record<string, unknown>;
+    Expose?: { Checks?: boolean; Paths?: { ListenerPort?: number }[] };
   };
+  TaggedAddresses?: Record<string, { Address: string; Port: number }>;
 }
 
 export interface HealthEntry {
@@ -518,7 +531,9 @@ export interface HealthEntry {
     Port?: number;
     TaggedAddresses?: Record<string, { Address: string; Port: number }>;
     Connect?: { PeerMeta?: { SNI: string[]; SpiffeID: string[]; Protocol: string } };
-    Proxy?: { DestinationServiceName?: string };
+    Proxy?: { DestinationServiceName?: string; DestinationServiceID?: string };
+    Meta?: Record<string, string>;
+    Tags?: string[];
   };
   Checks: { Status: string }[];
 }

@@ -31,6 +31,7 @@ import { peerStreamService } from './grpc/services/peerstream.js';
 import { CheckRunner } from './health-checks/runner.js';
 import { DnsServer } from './dns/server.js';
 import { dnsAnswerOptions } from './dns/options.js';
+import { wireTraffic } from './discovery-chain/wire.js';
 import { ResponseCache, type BlockingOptions } from './http/blocking.js';
 import { buildRoutes, type Route } from './http/routes.js';
 import { HttpServer } from './http/server.js';
@@ -49,6 +50,12 @@ import { SessionRegistry } from './peering/sessions.js';
 import { uiHandlers } from './ui/static.js';
 import { isHealthy, StreamTracker } from './peering/tracker.js';
 import { registerConsulService } from './servers/consul-service.js';
+import { leaderForwarder } from './leadership/forward.js';
+import { onLeadershipEdges, type ServerInfo } from './leadership/leadership.js';
+import { ClusterStore } from './replication/cluster.js';
+import { streamLeadership } from './leadership/probe.js';
+import { reconcileServerHealth } from './leadership/server-health.js';
+import { CATALOG_PREFIX } from './catalog/keys.js';
 
 const NODE_ID_KEY = 'agent/node-id';
 export const STORE_FILE = 'isthmus.db';
@@ -83,6 +90,8 @@ interface Parts {
   sessions: SessionRegistry;
   grpcAddress: { value: string };
   dns: DnsServer;
+  cluster: ClusterStore;
+  nodeId: string;
 }
 
 /** A running Isthmus server. Create with `Agent.create()`, then `start()`; `stop()` drains in order. */
@@ -91,6 +100,8 @@ export class Agent {
   readonly #p: Parts;
   #listening = false;
   #addresses: AgentAddresses | undefined;
+  #stopLeaderWork: (() => void) | undefined;
+  #stopServerHealth: (() => void) | undefined;
 
   private constructor(config: AgentConfig, parts: Parts) {
     this.config = config;
@@ -100,7 +111,9 @@ export class Agent {
   /** Opens the store, loads state and wires every component; listens only on `start()`. */
   static async create(config: AgentConfig, deps: AgentDeps): Promise<Agent> {
     const log = deps.log;
-    const store = deps.store ?? openStore(config);
+    const cluster = await ClusterStore.open(config, log, () => deps.store ?? openStore(config));
+    const store = cluster.store;
+    const leadership = cluster.leadership;
     const hub = new IndexHub();
     const catalog = new CatalogService({ store, hub, log: log.child({ component: 'catalog' }) });
     await catalog.load();
@@ -111,7 +124,7 @@ export class Agent {
     const ca = new CaService({ store, hub, log: log.child({ component: 'ca' }) }, { datacenter: config.datacenter });
     await ca.load();
     const intentions = new IntentionService({ entries });
-    const nodeId = await loadNodeId(store);
+    const nodeId = await loadNodeId(store, cluster.shared ? `${NODE_ID_KEY}/${config.nodeName}` : NODE_ID_KEY);
     const local = new AgentLocalService(
       { catalog },
       { nodeName: config.nodeName, nodeId, datacenter: config.datacenter, address: config.bindAddr },
@@ -134,7 +147,11 @@ export class Agent {
       });
     /** What dialers should use to reach our servers: our gRPC port, or our gateways when peering through them (§2.3). */
     const serverAddresses = (): string[] => {
-      if (!peerThroughGateways()) return grpcAddress.value ? [grpcAddress.value] : [];
+      if (!peerThroughGateways()) {
+        // Every server of the cluster (tokens and server-address updates list them all).
+        const servers = leadership.servers().map((s) => s.GRPCAddr);
+        return servers.length > 0 ? servers : grpcAddress.value ? [grpcAddress.value] : [];
+      }
       const gws = gatewayAddresses('wan');
       if (gws.length === 0) throw new IsthmusError('FAILED_PRECONDITION', 'servers are configured to PeerThroughMeshGateways, but no mesh gateway instances are registered');
       return gws;
@@ -144,7 +161,7 @@ export class Agent {
     const tracker = new StreamTracker();
     const peeringLog = log.child({ component: 'peering' });
     const peering = new PeeringService(
-      { store, hub, log: peeringLog, catalog, tracker, exchange: exchangeSecret, tls: () => ({ caPems: ca.rootPems(), serverName: grpc.serverName }), serverAddresses, dialVia },
+      { store, hub, log: peeringLog, catalog, tracker, exchange: exchangeSecret, tls: () => ({ caPems: ca.rootPems(), serverName: grpc.serverName }), serverAddresses, dialVia, isLeader: () => leadership.isLeader() },
       { datacenter: config.datacenter },
     );
     await peering.load();
@@ -175,11 +192,13 @@ export class Agent {
     const timing = { heartbeatIntervalMs: config.peering.heartbeatIntervalMs, heartbeatTimeoutMs: config.peering.heartbeatTimeoutMs };
     const dialer = new DialManager({ peering, sessionDeps, registry: sessions, connect: connectPeer, log: peeringLog }, { datacenter: config.datacenter, dialVia, ...timing });
     if (config.peering.enabled) {
-      grpc.addService(serviceDefinition(PeerStreamService), peerStreamService({ peering, sessionDeps, registry: sessions, log: peeringLog }, timing));
+      const streamLead = cluster.shared ? { leadership: streamLeadership(leadership, (config.etcd?.leaseTtlMs ?? 0) + 1_000) } : {};
+      grpc.addService(serviceDefinition(PeerStreamService), peerStreamService({ peering, sessionDeps, registry: sessions, log: peeringLog, ...streamLead }, timing));
       grpc.health.add(PEER_STREAM_SERVICE);
     }
 
     const blocking = { hub, cache: new ResponseCache(), options: deps.blocking ?? {} };
+    const traffic = await wireTraffic({ store, hub, catalog, entries, blocking, datacenter: config.datacenter, trustDomain: () => ca.trustDomain });
     const httpDeps = { catalog, blocking, datacenter: config.datacenter };
     const gauges = (): Gauge[] =>
       peering.list().flatMap(({ value: p }) => {
@@ -201,6 +220,7 @@ export class Agent {
           serverAddress: `${config.bindAddr}:${config.ports.server}`,
           startedAt: new Date(),
           grpcTlsPort: () => Number(grpcAddress.value.split(':').pop() ?? 0),
+          ...(cluster.shared ? { status: { leader: () => leadership.leader()?.RPCAddr ?? '', peers: () => leadership.servers().map((s) => s.RPCAddr) } } : {}),
         }),
         acl: aclHandlers(acl),
         config: configHandlers({ entries, blocking }),
@@ -213,12 +233,14 @@ export class Agent {
           exportRules,
           exportTopics: [topics.services(''), topics.checks(''), topics.nodes(''), configTopics.kind('exported-services')],
           enabled: config.peering.enabled,
+          ...(cluster.shared ? { forward: leaderForwarder(leadership) } : {}),
         }),
         connect: connectHandlers({ ca, intentions, peering, catalog: catalog.reader, blocking, defaultAllow: () => !config.acl.enabled || config.acl.defaultPolicy === 'allow' }),
         metrics: metricsHandler(gauges),
         kv: await kvModule({ store, hub, blocking }),
         importedServices: importedServicesHandler({ catalog: catalog.reader, blocking }),
         ui: uiHandlers({ enabled: config.ui.enabled }),
+        traffic: traffic.handlers,
       },
       config.nodeName,
     );
@@ -241,10 +263,19 @@ export class Agent {
           options: dnsAnswerOptions(config),
           canReadService: (name, peer) => (peer ? authz.serviceWriteAny() || authz.readAll('service') : authz.allowed('service', 'read', name)),
           canReadNode: (name) => authz.allowed('node', 'read', name),
+          virtualIp: (peer, name) => traffic.vips.vip(peer, name),
         };
       },
     }, { udpAnswerLimit: config.dns.udpAnswerLimit, enableTruncate: config.dns.enableTruncate });
-    return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress, dns });
+    // Several servers: every projection follows the shared store's watch.
+    cluster.follow([
+      [[CATALOG_PREFIX], (ev, rev) => catalog.applyReplicated(ev, rev)],
+      [['config/'], (ev, rev) => entries.applyReplicated(ev, rev)],
+      [['acl/'], (ev) => acl.applyReplicated(ev)],
+      [['ca/'], (ev, rev) => ca.applyReplicated(ev, rev)],
+      [['peering/'], (ev, rev) => peering.applyReplicated(ev, rev)],
+    ]);
+    return new Agent(config, { log, store, catalog, local, runner, routes, http, ca, acl, grpc, peering, dialer, sessions, grpcAddress, dns, cluster, nodeId });
   }
 
   get routes(): Route[] {
@@ -293,12 +324,36 @@ export class Agent {
     const dnsPort = await this.#p.dns.listen(this.config.bindAddr, this.config.ports.dns);
     const http = await this.#p.http.listen(this.config.bindAddr, this.config.ports.http);
     this.#addresses = { http, grpcTls: { host: this.config.bindAddr, port: grpcPort }, dns: { host: this.config.bindAddr, port: dnsPort } };
-    if (this.config.peering.enabled) this.#p.dialer.start();
+    // Leader-only work starts and stops with leadership (a single server leads at once).
+    const leadership = this.#p.cluster.leadership;
+    this.#stopLeaderWork = onLeadershipEdges(leadership, {
+      gained: () => {
+        this.#p.log.info('leadership acquired: running leader work');
+        if (this.config.peering.enabled) this.#p.dialer.start();
+        this.#p.peering.resumeLeaderWork();
+      },
+      lost: () => {
+        this.#p.log.info('leadership lost: stopping leader work');
+        this.#p.dialer.stop();
+      },
+    });
+    const self: ServerInfo = {
+      Node: this.config.nodeName,
+      ID: this.#p.nodeId,
+      HTTPAddr: `${http.host}:${http.port}`,
+      GRPCAddr: this.#p.grpcAddress.value,
+      RPCAddr: `${this.config.bindAddr}:${this.config.ports.server}`,
+    };
+    leadership.start(self);
+    if (this.#p.cluster.shared) this.#stopServerHealth = reconcileServerHealth({ catalog: this.#p.catalog, leadership, log: this.#p.log.child({ component: 'leadership' }) });
   }
 
   /** Stops accepting, ends peer streams and blocked queries, stops checks, then closes the store. */
   async stop(): Promise<void> {
     await this.#p.http.close();
+    this.#stopLeaderWork?.();
+    this.#stopServerHealth?.();
+    await this.#p.cluster.stop();
     this.#p.dialer.stop();
     this.#p.sessions.closeAll();
     this.#p.peering.stop();
@@ -320,10 +375,10 @@ function openStore(config: AgentConfig): Store {
 }
 
 /** A node keeps one UUID for life, stored beside its data. */
-async function loadNodeId(store: Store): Promise<string> {
-  const existing = await store.get(NODE_ID_KEY);
+async function loadNodeId(store: Store, key: string): Promise<string> {
+  const existing = await store.get(key);
   if (existing) return existing.value;
   const id = randomUUID();
-  await store.txn({ compare: [{ key: NODE_ID_KEY, modRevision: 0 }], success: [{ type: 'put', key: NODE_ID_KEY, value: id }] });
-  return (await store.get(NODE_ID_KEY))?.value ?? id;
+  await store.txn({ compare: [{ key, modRevision: 0 }], success: [{ type: 'put', key, value: id }] });
+  return (await store.get(key))?.value ?? id;
 }

@@ -34,6 +34,11 @@ export interface TxnResult {
   succeeded: boolean;
   /** The store revision after the transaction (unchanged when it wrote nothing). */
   revision: number;
+  /**
+   * Whether the transaction changed anything. Set by shared backends (etcd), whose revision can move
+   * for writes of other clusters; a no-op there returns the latest revision, not one of its own.
+   */
+  wrote?: boolean;
 }
 
 export interface ListResult {

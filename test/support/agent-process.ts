@@ -41,14 +41,16 @@ function exited(p: ChildProcess): Promise<number | null> {
 }
 
 /** Starts `isthmus agent` with the given flags (an HTTP port of 0 unless given) and waits until it listens. */
-export async function startAgent(args: string[]): Promise<AgentProcess> {
+export async function startAgent(args: string[], options: { prefix?: string[] } = {}): Promise<AgentProcess> {
   const full = ['agent', ...args];
   if (!args.includes('--http-port')) full.push('--http-port', '0');
   if (!args.includes('--grpc-tls-port')) full.push('--grpc-tls-port', '0');
   if (!args.includes('--dns-port')) full.push('--dns-port', '0');
   // ISTHMUS_AGENT_NODE_ARGS: extra node flags for agents (profiling benchmarks: "--cpu-prof --cpu-prof-dir=DIR").
   const nodeArgs = (process.env.ISTHMUS_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...nodeArgs, BIN, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `prefix` wraps the command (e.g. `ip netns exec NS`); such wrappers exec, so the PID stays the agent's.
+  const [cmd, ...pre] = options.prefix && options.prefix.length > 0 ? [...options.prefix, process.execPath] : [process.execPath];
+  const proc = spawn(cmd as string, [...pre, ...nodeArgs, BIN, ...full], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));
   let out = '';

@@ -16,8 +16,9 @@ export interface CliProcess {
 }
 
 /** Starts `isthmus <args>` and waits for `ready` in its output. */
-export async function startCli(args: string[], ready: RegExp, timeoutMs = 20_000): Promise<CliProcess> {
-  const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startCli(args: string[], ready: RegExp, timeoutMs = 20_000, prefix: string[] = [], isthmus = true): Promise<CliProcess> {
+  const [cmd, ...pre] = prefix.length > 0 ? [...prefix, process.execPath] : [process.execPath];
+  const proc = spawn(cmd as string, [...pre, ...(isthmus ? [BIN] : []), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(proc);
   proc.once('exit', () => live.delete(proc));
   let out = '';

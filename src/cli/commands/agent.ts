@@ -39,7 +39,7 @@ export const agentCommand: Command = {
         `    Version: ${(await import('../../version.js')).VERSION}`,
         `    Node name: ${config.nodeName}`,
         `    Datacenter: ${config.datacenter}`,
-        `    Store: ${config.dev && !config.dataDir ? 'memory (dev mode)' : `sqlite in ${config.dataDir}`}`,
+        `    Store: ${config.etcd ? `etcd ${config.etcd.endpoints.join(',')} (prefix ${config.etcd.prefix})` : config.dev && !config.dataDir ? 'memory (dev mode)' : `sqlite in ${config.dataDir}`}`,
         `    HTTP API: http://${http.host}:${http.port}`,
         ...(config.ui.enabled ? [`    UI: http://${http.host}:${http.port}/ui/`] : []),
         `    gRPC TLS: ${grpcTls.host}:${grpcTls.port} (server name ${agent.grpc.serverName})`,

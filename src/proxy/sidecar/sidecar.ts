@@ -8,22 +8,21 @@ import type { AgentService, IsthmusClient } from '../../sdk/client.js';
 import { chainEndsIn, splitPems, uriSans } from '../tls/identity.js';
 import { pipeBoth, SocketSet, TtlCache } from '../pipe.js';
 import { DecisionCache, SessionStore, VerifiedIdentities } from './decisions.js';
+import { HTTP_PROTOCOLS } from '../l7/route.js';
+import { originalDstUnavailable } from '../tproxy/original-dst.js';
+import { DEFAULT_OUTBOUND_PORT } from '../tproxy/rules.js';
+import { mtlsOptions } from './dial.js';
+import { HttpInbound } from './http-inbound.js';
+import { HttpOutbound } from './http-outbound.js';
+import { TargetResolver } from './targets.js';
+import { TransparentOutbound } from './transparent.js';
+import type { Endpoint, Material } from './types.js';
 
 export const DEFAULT_REFRESH_MS = 5_000;
 /** Endpoint lookups are reused this long. */
 export const DECISION_TTL_MS = 1_000;
 /** Pause before re-watching intentions after the agent failed to answer. */
 const WATCH_RETRY_MS = 1_000;
-
-interface Material {
-  /** Our datacenter, read from our own SPIFFE ID (no agent:read needed). */
-  datacenter: string;
-  certPem: string;
-  keyPem: string;
-  trustDomain: string;
-  localRoots: string[];
-  bundles: { PeerName: string; TrustDomain: string; RootPEMs: string[] }[];
-}
 
 type Upstream = NonNullable<NonNullable<AgentService['Proxy']>['Upstreams']>[number];
 
@@ -51,11 +50,15 @@ export class SidecarProxy {
   #timer: NodeJS.Timeout | undefined;
   readonly #sockets = new SocketSet();
   /** Authorization answers, dropped whenever the intentions of our destination change (blocking query). */
-  readonly #authz = new DecisionCache<{ Authorized: boolean; Reason: string }>();
+  readonly #authz = new DecisionCache<{ Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean }>();
   readonly #verified = new VerifiedIdentities();
   readonly #tlsSessions = new SessionStore();
   readonly #stopping = new AbortController();
-  readonly #endpoints = new TtlCache<{ host: string; port: number; sni: string; spiffe: string[]; ca: string[] }>(DECISION_TTL_MS);
+  #resolver!: TargetResolver;
+  #httpOut!: HttpOutbound;
+  #httpIn!: HttpInbound;
+  #transparent: TransparentOutbound | undefined;
+  readonly #endpoints = new TtlCache<Endpoint>(DECISION_TTL_MS);
 
   constructor(deps: { client: IsthmusClient; log: Logger }, options: SidecarOptions) {
     this.#client = deps.client;
@@ -78,10 +81,17 @@ export class SidecarProxy {
   }
 
   /** Reads the registration and certificates, then listens: inbound on the proxy port, one per upstream. */
-  async start(): Promise<{ inbound: number; upstreams: Record<string, number> }> {
+  async start(): Promise<{ inbound: number; upstreams: Record<string, number>; transparent?: number }> {
     this.#svc = await this.#client.agentService(`${this.#o.sidecarFor}-sidecar-proxy`);
     if (this.#svc.Kind !== 'connect-proxy' || !this.#svc.Proxy) throw new Error(`service "${this.#svc.ID}" is not a connect-proxy`);
     this.#m = await this.#load();
+    const material = (): Material => this.#m;
+    this.#resolver = new TargetResolver({ client: this.#client, material, log: this.#log });
+    this.#httpOut = new HttpOutbound({ resolver: this.#resolver, material, log: this.#log });
+    this.#httpIn = new HttpInbound({
+      app: () => ({ host: this.#svc.Proxy?.LocalServiceAddress || '127.0.0.1', port: this.#svc.Proxy?.LocalServicePort ?? 0 }),
+      log: this.#log,
+    });
     this.#inbound = tls.createServer({ ...this.#serverContext(), requestCert: true, rejectUnauthorized: true }, (s) => {
       this.#sockets.add(s);
       void this.#onInbound(s);
@@ -91,22 +101,64 @@ export class SidecarProxy {
       if (err.code === 'ECONNRESET' || /socket hang up/.test(err.message)) this.#log.debug('inbound connection closed before TLS', { reason: err.message });
       else this.#log.warn('refused an inbound TLS client', { reason: err.message });
     });
-    const bind = this.#o.bind ?? (this.#svc.Address || '127.0.0.1');
+    const tproxy = await this.#transparentSettings();
+    // Transparent proxies receive redirected inbound traffic on any local address (as Envoy's public listener).
+    const bind = this.#o.bind ?? (this.#svc.Address || (tproxy ? '0.0.0.0' : '127.0.0.1'));
     await new Promise<void>((r, j) => this.#inbound!.once('error', j).listen(this.#svc.Port, bind, () => r()));
     const upstreams: Record<string, number> = {};
     for (const u of this.#svc.Proxy.Upstreams ?? []) {
+      // Transparent proxies may leave upstreams without a listener: the outbound listener serves them.
+      if (!u.LocalBindPort) continue;
+      // A local upstream whose chain is HTTP-like gets HTTP-aware routing (routers, splitters, subsets).
+      let http = false;
+      if (!u.DestinationPeer) {
+        try {
+          http = HTTP_PROTOCOLS.has((await this.#resolver.chain(u.DestinationName)).Protocol);
+        } catch (err) {
+          this.#log.warn('cannot read the discovery chain of an upstream; using TCP', { upstream: u.DestinationName, reason: (err as Error).message });
+        }
+      }
       const server = net.createServer((s) => {
         this.#sockets.add(s);
-        void this.#onOutbound(s, u);
+        if (http) this.#httpOut.accept(s, u.DestinationName);
+        else void this.#onOutbound(s, u);
       });
       await new Promise<void>((r, j) => server.once('error', j).listen(u.LocalBindPort ?? 0, u.LocalBindAddress || '127.0.0.1', () => r()));
       this.#outbound.push(server);
       upstreams[`${u.DestinationPeer ? `${u.DestinationPeer}/` : ''}${u.DestinationName}`] = (server.address() as net.AddressInfo).port;
     }
+    let transparent: number | undefined;
+    if (tproxy) {
+      const why = originalDstUnavailable();
+      if (why) throw new Error(`transparent mode needs original destinations: ${why}`);
+      this.#transparent = new TransparentOutbound({
+        client: this.#client,
+        resolver: this.#resolver,
+        http: this.#httpOut,
+        log: this.#log,
+        sockets: this.#sockets,
+        connect: (client, ep, what) => this.#join(client, ep, what),
+      });
+      transparent = await this.#transparent.listen(tproxy.port);
+    }
     this.#timer = setInterval(() => void this.#refresh(), this.#o.refreshMs ?? DEFAULT_REFRESH_MS);
     this.#timer.unref();
     void this.#watchIntentions();
-    return { inbound: (this.#inbound.address() as net.AddressInfo).port, upstreams };
+    return { inbound: (this.#inbound.address() as net.AddressInfo).port, upstreams, ...(transparent !== undefined ? { transparent } : {}) };
+  }
+
+  /**
+   * Mode and outbound port (spec §2): the registration's, else service-defaults of the destination,
+   * else proxy-defaults; undefined when the proxy is not transparent.
+   */
+  async #transparentSettings(): Promise<{ port: number } | undefined> {
+    const p = this.#svc.Proxy;
+    const sd = await this.#client.configReadOptional('service-defaults', this.#destination).catch(() => undefined);
+    const pd = await this.#client.configReadOptional('proxy-defaults', 'global').catch(() => undefined);
+    const mode = p?.Mode || (sd?.Mode as string | undefined) || (pd?.Mode as string | undefined) || '';
+    if (mode !== 'transparent') return undefined;
+    const portOf = (x: unknown): number | undefined => (x as { OutboundListenerPort?: number } | undefined)?.OutboundListenerPort || undefined;
+    return { port: portOf(p?.TransparentProxy) ?? portOf(sd?.TransparentProxy) ?? portOf(pd?.TransparentProxy) ?? DEFAULT_OUTBOUND_PORT };
   }
 
   /** New leaf, rotated roots, new peer bundles: new handshakes use them; open connections stay. */
@@ -167,12 +219,16 @@ export class SidecarProxy {
       }
       this.#verified.remember(peer.fingerprint256, uri);
     }
-    let auth: { Authorized: boolean; Reason: string };
+    let auth: { Authorized: boolean; Reason: string; Permissions?: unknown[]; DefaultAllow?: boolean };
     try {
       auth = await this.#authz.get(uri, () => this.#client.authorize(this.#destination, uri));
     } catch (err) {
       this.#log.error('cannot authorize a connection; refusing it', { error: (err as Error).message });
       return void sock.destroy();
+    }
+    if (!auth.Authorized && auth.Permissions && auth.Permissions.length > 0) {
+      // L7 intention: decide per request.
+      return this.#httpIn.accept(sock, { perms: auth.Permissions as never, defaultAllow: auth.DefaultAllow === true, source: uri });
     }
     if (!auth.Authorized) {
       this.#log.info('connection denied by intentions', { source: uri, reason: auth.Reason, resumed: sock.isSessionReused() });
@@ -207,7 +263,7 @@ export class SidecarProxy {
   }
 
   /** Where an upstream connection goes, with the TLS name and identities to expect there. */
-  async #endpoint(u: Upstream): Promise<{ host: string; port: number; sni: string; spiffe: string[]; ca: string[] }> {
+  async #endpoint(u: Upstream): Promise<Endpoint> {
     if (!u.DestinationPeer) {
       // Discovery chain basics: a resolver may redirect to a peer, or fail over to one when every
       // local instance is unhealthy.
@@ -269,22 +325,15 @@ export class SidecarProxy {
       this.#log.warn('upstream unavailable', { upstream: u.DestinationName, peer: u.DestinationPeer, reason: (err as Error).message });
       return void client.destroy();
     }
+    this.#join(client, ep, u.DestinationPeer ? `${u.DestinationPeer}/${u.DestinationName}` : u.DestinationName);
+  }
+
+  /** Dials an endpoint with mTLS and joins it to the client connection. */
+  #join(client: net.Socket, ep: Endpoint, what: string): void {
     const sessionKey = `${ep.host}:${ep.port}/${ep.sni}`;
     const session = this.#tlsSessions.get(sessionKey);
-    const up = tls.connect({
-      host: ep.host,
-      port: ep.port,
-      servername: ep.sni,
-      // Resume the last session with this endpoint: no certificate signatures on the way back.
-      ...(session ? { session } : {}),
-      cert: this.#m.certPem,
-      key: this.#m.keyPem,
-      ca: ep.ca,
-      checkServerIdentity: (_host, cert) => {
-        const uris = uriSans(cert.subjectaltname);
-        return uris.some((x) => ep.spiffe.includes(x)) ? undefined : new Error(`server identity ${uris.join(',') || '(none)'} is not one of ${ep.spiffe.join(',')}`);
-      },
-    });
+    // Resume the last session with this endpoint: no certificate signatures on the way back.
+    const up = tls.connect({ ...mtlsOptions(ep, this.#m), ...(session ? { session } : {}) });
     this.#sockets.add(up);
     up.on('session', (s: Buffer) => this.#tlsSessions.set(sessionKey, s));
     up.once('secureConnect', () => {
@@ -293,7 +342,7 @@ export class SidecarProxy {
     });
     up.once('error', (err) => {
       this.#tlsSessions.forget(sessionKey);
-      this.#log.warn('upstream connection failed', { upstream: u.DestinationName, peer: u.DestinationPeer, reason: err.message });
+      this.#log.warn('upstream connection failed', { upstream: what, reason: err.message });
       client.destroy();
     });
   }
@@ -301,6 +350,9 @@ export class SidecarProxy {
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#stopping.abort();
+    this.#httpOut?.close();
+    this.#httpIn?.close();
+    await this.#transparent?.close();
     const closed = Promise.all([this.#inbound, ...this.#outbound].filter((s): s is net.Server => !!s).map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.#sockets.destroyAll();
     await closed;

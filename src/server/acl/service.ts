@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { IsthmusError, invalid, notFound } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
-import type { Store, TxnOp } from '../../store/store.js';
+import type { Store, TxnOp, WatchEvent } from '../../store/store.js';
 import { ALLOW_ALL, createAuthorizer, mergeRules, type Authorizer, type DefaultPolicy } from './authorizer.js';
 import { GLOBAL_MANAGEMENT, GLOBAL_READ_ONLY, nodeIdentityRules, serviceIdentityRules } from './builtin.js';
 import { aclNotFound, ANONYMOUS_ACCESSOR_ID } from './errors.js';
@@ -96,6 +96,30 @@ export class AclService {
       ops.push({ type: 'put', key: KEYS.bootstrap, value: JSON.stringify({ by: 'initial_management' }) });
     }
     if (ops.length > 0) await this.#commit(ops);
+  }
+
+  /** Applies policies and tokens committed by any server of a shared store (HA). */
+  applyReplicated(events: WatchEvent[]): void {
+    for (const e of events) {
+      if (e.key.startsWith('acl/policy/')) {
+        if (e.type === 'put') {
+          const v = JSON.parse(e.entry.value) as PolicyRecord;
+          this.#policies.set(v.ID, { value: v, createIndex: e.entry.createRevision, modifyIndex: e.entry.modRevision });
+        } else this.#policies.delete(e.key.slice('acl/policy/'.length));
+      } else if (e.key.startsWith('acl/token/')) {
+        const id = e.key.slice('acl/token/'.length);
+        const old = this.#tokens.get(id);
+        if (old) this.#bySecret.delete(old.value.SecretID);
+        if (e.type === 'put') {
+          const v = JSON.parse(e.entry.value) as TokenRecord;
+          this.#tokens.set(v.AccessorID, { value: v, createIndex: e.entry.createRevision, modifyIndex: e.entry.modRevision });
+          this.#bySecret.set(v.SecretID, v.AccessorID);
+        } else this.#tokens.delete(id);
+      } else if (e.key === KEYS.bootstrap && e.type === 'put') {
+        this.#bootstrapIndex = e.entry.modRevision;
+      }
+    }
+    this.#authzCache.clear();
   }
 
   async #commit(ops: TxnOp[]): Promise<number> {

@@ -27,6 +27,8 @@ export interface AgentHttpDeps {
   startedAt: Date;
   /** The gRPC TLS port once bound (0 before). */
   grpcTlsPort?: () => number;
+  /** Several servers: the leader's and every server's address for /v1/status/leader|peers. */
+  status?: { leader: () => string; peers: () => string[] };
 }
 
 const PROXY_KINDS = new Set(['connect-proxy', 'mesh-gateway', 'terminating-gateway', 'ingress-gateway', 'api-gateway']);
@@ -252,11 +254,11 @@ export function agentHandlers(deps: AgentHttpDeps): Record<string, Handler> {
     },
 
     async leader() {
-      return { json: deps.serverAddress };
+      return { json: deps.status ? deps.status.leader() : deps.serverAddress };
     },
 
     async peers() {
-      return { json: [deps.serverAddress] };
+      return { json: deps.status ? deps.status.peers() : [deps.serverAddress] };
     },
   };
 }

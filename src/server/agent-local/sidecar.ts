@@ -14,7 +14,7 @@ function fail(why: string): never {
 }
 
 /** Upstream.Validate of Consul, plus the peering rules of spec §7.5. */
-export function validateUpstreams(upstreams: UpstreamInput[]): void {
+export function validateUpstreams(upstreams: UpstreamInput[], transparent = false): void {
   const seen = new Set<string>();
   const binds = new Set<string>();
   for (const u of upstreams) {
@@ -25,7 +25,8 @@ export function validateUpstreams(upstreams: UpstreamInput[]): void {
     if (u.DestinationPeer && u.Datacenter) fail('upstream cannot specify both destination peer and datacenter');
     const hasPort = (u.LocalBindPort ?? 0) > 0;
     const hasSocket = !!u.LocalBindSocketPath;
-    if (!hasPort && !hasSocket) fail('upstream local bind port or local socket path must be defined and nonzero');
+    // Transparent proxies may leave an upstream without a listener of its own (it rides the outbound listener).
+    if (!hasPort && !hasSocket && !transparent) fail('upstream local bind port or local socket path must be defined and nonzero');
     if (hasPort && hasSocket) fail('only one of upstream local bind port or local socket path can be defined and nonzero');
     const mode = u.MeshGateway?.Mode ?? '';
     if (!MESH_GATEWAY_MODES.includes(mode)) fail(`Invalid Mesh Gateway Mode: "${mode}"`);
@@ -33,6 +34,7 @@ export function validateUpstreams(upstreams: UpstreamInput[]): void {
     const key = `[type="${type}", name="${u.DestinationName}", partition="${u.DestinationPartition ?? ''}", namespace="${u.DestinationNamespace ?? ''}", peer="${u.DestinationPeer ?? ''}", datacenter="${u.Datacenter ?? ''}"]`;
     if (seen.has(key)) fail(`upstreams cannot contain duplicates of ${key}`);
     seen.add(key);
+    if (!hasPort && !hasSocket) continue;
     const bind = hasPort ? `${u.LocalBindAddress || '127.0.0.1'}:${u.LocalBindPort}` : (u.LocalBindSocketPath as string);
     if (binds.has(bind)) fail(`upstreams cannot contain duplicates by local bind address and port or unix path; "${bind}" is specified twice`);
     binds.add(bind);
@@ -48,7 +50,22 @@ export function validateProxy(kind: string, port: number, proxy: ProxyInput | un
   if (GATEWAY_KINDS.has(kind) && port <= 0) throw invalid(`Port must be non-zero for a ${kind}`);
   const mode = proxy?.MeshGateway?.Mode ?? '';
   if (!MESH_GATEWAY_MODES.includes(mode)) throw invalid(`Invalid Mesh Gateway Mode: "${mode}"`);
-  validateUpstreams(proxy?.Upstreams ?? []);
+  validateProxyMode(proxy?.Mode, proxy?.TransparentProxy);
+  validateUpstreams(proxy?.Upstreams ?? [], proxy?.Mode === 'transparent');
+}
+
+export const PROXY_MODES = ['', 'transparent', 'direct'];
+
+/** `Mode` and `TransparentProxy` of a registration, service-defaults or proxy-defaults (spec §2). */
+export function validateProxyMode(mode: unknown, tp: unknown): void {
+  const m = typeof mode === 'string' ? mode : '';
+  if (!PROXY_MODES.includes(m)) throw invalid(`Invalid Proxy Mode: "${m}"`);
+  if (tp === undefined || tp === null) return;
+  const t = tp as { OutboundListenerPort?: unknown; DialedDirectly?: unknown };
+  if (typeof tp !== 'object' || Array.isArray(tp)) throw invalid('Request decode failed: json: cannot unmarshal into Go struct field ConnectProxyConfig.TransparentProxy of type structs.TransparentProxyConfig');
+  const port = t.OutboundListenerPort;
+  if (port !== undefined && (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65535)) throw invalid(`Invalid TransparentProxy.OutboundListenerPort: ${JSON.stringify(port)}`);
+  if (t.DialedDirectly !== undefined && typeof t.DialedDirectly !== 'boolean') throw invalid(`Invalid TransparentProxy.DialedDirectly: ${JSON.stringify(t.DialedDirectly)}`);
 }
 
 /** Normalizes upstream defaults (LocalBindAddress 127.0.0.1, DestinationType service). */

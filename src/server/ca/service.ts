@@ -4,7 +4,7 @@ import { IsthmusError, invalid } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
-import type { Store } from '../../store/store.js';
+import type { Entry, Store, WatchEvent } from '../../store/store.js';
 import {
   colonHex,
   createRootCert,
@@ -102,23 +102,36 @@ export class CaService {
   async load(): Promise<void> {
     const e = await this.#store.get(STATE_KEY);
     if (e) {
-      // Indexes assigned at a write are not in that write's own value: fill them from the entry.
-      const st = JSON.parse(e.value) as CaState;
-      for (const r of st.roots) {
-        if (!r.createIndex) r.createIndex = e.modRevision;
-        if (!r.modifyIndex) r.modifyIndex = e.modRevision;
-      }
-      if (!st.configCreateIndex) st.configCreateIndex = e.createRevision;
-      if (!st.configModifyIndex) st.configModifyIndex = e.modRevision;
-      this.#state = st;
+      this.#state = stateFromEntry(e);
     } else {
       const clusterId = randomUUID();
       const root = await this.#newRoot(clusterId, DEFAULT_CA_CONFIG, await generateKey(DEFAULT_CA_CONFIG.PrivateKeyBits));
       const state: CaState = { clusterId, config: DEFAULT_CA_CONFIG, forceWithoutCrossSigning: false, roots: [root], configCreateIndex: 0, configModifyIndex: 0 };
-      await this.#persist(state, [root], true);
-      this.#log.info('initialized the built-in CA', { trustDomain: trustDomainOf(clusterId), rootId: root.ID });
+      try {
+        await this.#persist(state, [root], true);
+        this.#log.info('initialized the built-in CA', { trustDomain: trustDomainOf(clusterId), rootId: root.ID });
+      } catch (err) {
+        // Another server of a shared store initialized it first: use theirs.
+        const theirs = IsthmusError.is(err) && err.code === 'ABORTED' ? await this.#store.get(STATE_KEY) : undefined;
+        if (!theirs) throw err;
+        this.#state = stateFromEntry(theirs);
+      }
     }
     await this.#loadSigner();
+  }
+
+  /** Applies the CA state committed by any server of a shared store (HA). */
+  applyReplicated(events: WatchEvent[], revision: number): void {
+    for (const e of events) {
+      if (e.key !== STATE_KEY || e.type !== 'put') continue;
+      const next = stateFromEntry(e.entry);
+      const rotated = next.roots.find((r) => r.Active)?.ID !== this.#state?.roots.find((r) => r.Active)?.ID;
+      this.#state = next;
+      if (rotated) {
+        this.#loadSigner().catch((err: unknown) => this.#log.error('loading the replicated CA signer failed', { error: (err as Error).message }));
+      }
+      this.#hub.bump([CA_ROOTS_TOPIC], revision);
+    }
   }
 
   async #loadSigner(): Promise<void> {
@@ -313,4 +326,16 @@ export class CaService {
       return { rotated: true };
     });
   }
+}
+
+/** The CA state of a stored entry; indexes assigned at a write are not in its own value, so they come from the entry. */
+function stateFromEntry(e: Entry): CaState {
+  const st = JSON.parse(e.value) as CaState;
+  for (const r of st.roots) {
+    if (!r.createIndex) r.createIndex = e.modRevision;
+    if (!r.modifyIndex) r.modifyIndex = e.modRevision;
+  }
+  if (!st.configCreateIndex) st.configCreateIndex = e.createRevision;
+  if (!st.configModifyIndex) st.configModifyIndex = e.modRevision;
+  return st;
 }

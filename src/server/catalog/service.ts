@@ -3,7 +3,7 @@ import { IsthmusError } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
-import type { Store, TxnOp } from '../../store/store.js';
+import type { Store, TxnOp, WatchEvent } from '../../store/store.js';
 import { CATALOG_PREFIX, catalogKeys } from './keys.js';
 import { CatalogState, type CatalogReader } from './state.js';
 import type { CheckRecord, CheckStatus, Deregistration, Indexed, Keyspace, NodeRecord, Registration, ServiceRecord } from './types.js';
@@ -28,6 +28,25 @@ export interface RegisterOptions {
   replaceServiceChecks?: boolean;
 }
 
+/**
+ * Virtual IPs for connect-capable instances (spec §1): proxies carry their destination's VIP,
+ * connect-native instances their own, in `TaggedAddresses["consul-virtual"]`.
+ */
+export interface VirtualIpAssigner {
+  assign(ks: Keyspace, name: string): Promise<string>;
+  /** After instances went away: frees VIPs nothing uses any more. */
+  released(ks: Keyspace, names: string[]): Promise<void>;
+}
+
+export const VIRTUAL_TAG = 'consul-virtual';
+
+/** The service name whose VIP an instance carries, if it carries one. */
+export function virtualIpName(s: Pick<ServiceRecord, 'Kind' | 'Service' | 'Proxy' | 'Connect'>): string | undefined {
+  if (s.Kind === 'connect-proxy') return ((s.Proxy as { DestinationServiceName?: string } | undefined)?.DestinationServiceName || undefined);
+  if ((s.Connect as { Native?: boolean } | undefined)?.Native === true) return s.Service;
+  return undefined;
+}
+
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -38,6 +57,8 @@ export class CatalogService {
   readonly #log: Logger;
   readonly #state = new CatalogState();
   readonly #writes = new SerialQueue();
+  /** Set by the composition root when virtual IPs are on. */
+  virtualIps: VirtualIpAssigner | undefined;
 
   constructor(deps: CatalogServiceDeps) {
     this.#store = deps.store;
@@ -56,6 +77,16 @@ export class CatalogService {
     for (const e of entries) this.#state.applyPut(e.key, e.value, e.createRevision, e.modRevision);
     this.#hub.setFloor(revision);
     this.#log.debug('catalog loaded', { entries: entries.length, revision });
+  }
+
+  /** Applies a batch committed by any server of a shared store (HA): projection, then topics. */
+  applyReplicated(events: WatchEvent[], revision: number): void {
+    const touched = new Set<string>();
+    for (const e of events) {
+      const t = e.type === 'put' ? this.#state.applyPut(e.key, e.entry.value, e.entry.createRevision, e.entry.modRevision) : this.#state.applyDelete(e.key);
+      for (const x of t) touched.add(x);
+    }
+    if (touched.size > 0) this.#hub.bump(touched, revision);
   }
 
   /**
@@ -131,12 +162,13 @@ export class CatalogService {
   /** Registers a node and optionally a service and checks; writes only what changed. */
   register(reg: Registration, options: RegisterOptions = {}): Promise<number> {
     const ks = options.keyspace ?? '';
-    return this.#run(() => {
+    return this.#run(async () => {
       const r = this.#state;
       const ops: TxnOp[] = [];
       const put = (key: string, value: unknown, existing: { value: unknown } | undefined): void => {
         if (!existing || !sameJson(existing.value, value)) ops.push({ type: 'put', key, value: JSON.stringify(value) });
       };
+      let vipGone: string | undefined;
       if (reg.node) {
         const existing = r.node(ks, reg.nodeName);
         const node = { ...reg.node, PeerName: ks };
@@ -147,8 +179,10 @@ export class CatalogService {
         throw new IsthmusError('NOT_FOUND', `Cannot register: node "${reg.nodeName}" does not exist`);
       }
       if (reg.service) {
-        const svc = { ...reg.service, PeerName: ks };
+        const svc = await this.#withVirtualIp(ks, { ...reg.service, PeerName: ks });
         const existing = r.service(ks, reg.nodeName, svc.ID);
+        const before = existing && virtualIpName(existing.value);
+        if (before && before !== virtualIpName(svc)) vipGone = before;
         put(catalogKeys.service(ks, reg.nodeName, svc.ID), svc, existing);
         const named = new Set(reg.checks.map((c) => c.CheckID));
         for (const c of r.checksOfInstance(ks, reg.nodeName, svc.ID)) {
@@ -163,30 +197,51 @@ export class CatalogService {
       for (const c of reg.checks) {
         put(catalogKeys.check(ks, reg.nodeName, c.CheckID), { ...c, PeerName: ks }, r.check(ks, reg.nodeName, c.CheckID));
       }
-      return this.#commit(ops);
+      const rev = await this.#commit(ops);
+      if (vipGone) void this.virtualIps?.released(ks, [vipGone]);
+      return rev;
     });
+  }
+
+  /** Stamps the instance's VIP (overwriting client input) when it carries one. */
+  async #withVirtualIp<T extends ServiceRecord>(ks: Keyspace, svc: T): Promise<T> {
+    const name = virtualIpName(svc);
+    if (!name || !this.virtualIps) return svc;
+    const vip = await this.virtualIps.assign(ks, name);
+    return { ...svc, TaggedAddresses: { ...svc.TaggedAddresses, [VIRTUAL_TAG]: { Address: vip, Port: svc.Port } } };
   }
 
   /** Removes a node (with everything on it), a service (with its checks) or a check; unknown targets are a no-op. */
   deregister(d: Deregistration, options: { keyspace?: Keyspace } = {}): Promise<number> {
     const ks = options.keyspace ?? '';
-    return this.#run(() => {
+    return this.#run(async () => {
       const r = this.#state;
       const ops: TxnOp[] = [];
+      const gone = new Set<string>();
       const del = (key: string): void => {
         ops.push({ type: 'delete', key });
       };
+      const vipOf = (s: ServiceRecord | undefined): void => {
+        const n = s && virtualIpName(s);
+        if (n) gone.add(n);
+      };
       if (!d.serviceId && !d.checkId) {
         for (const c of r.checksOfNode(ks, d.node)) del(catalogKeys.check(ks, d.node, c.value.CheckID));
-        for (const s of r.servicesOfNode(ks, d.node)) del(catalogKeys.service(ks, d.node, s.value.ID));
+        for (const s of r.servicesOfNode(ks, d.node)) {
+          vipOf(s.value);
+          del(catalogKeys.service(ks, d.node, s.value.ID));
+        }
         if (r.node(ks, d.node)) del(catalogKeys.node(ks, d.node));
       }
       if (d.serviceId && r.service(ks, d.node, d.serviceId)) {
         for (const c of r.checksOfInstance(ks, d.node, d.serviceId)) del(catalogKeys.check(ks, d.node, c.value.CheckID));
+        vipOf(r.service(ks, d.node, d.serviceId)?.value);
         del(catalogKeys.service(ks, d.node, d.serviceId));
       }
       if (d.checkId && r.check(ks, d.node, d.checkId)) del(catalogKeys.check(ks, d.node, d.checkId));
-      return this.#commit(ops);
+      const rev = await this.#commit(ops);
+      if (gone.size > 0) void this.virtualIps?.released(ks, [...gone]);
+      return rev;
     });
   }
 
@@ -201,10 +256,20 @@ export class CatalogService {
 
   /** applyImportedService for a batch of services, in one transaction (the importer batches bursts). */
   applyImportedServices(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[]): Promise<number> {
-    return this.#run(() => this.#commit(this.#importOps(peer, batch)));
+    return this.#run(async () => {
+      // Imported proxies carry the importer's VIP (the exporter stripped its own).
+      const vips = this.virtualIps !== undefined && batch.some((b) => b.instances.some((i) => virtualIpName(i.service) !== undefined));
+      const stamped = vips
+        ? await Promise.all(batch.map(async (b) => ({ name: b.name, instances: await Promise.all(b.instances.map(async (i) => ({ ...i, service: await this.#withVirtualIp(peer, i.service) }))) })))
+        : batch;
+      const gone = new Set<string>();
+      const rev = await this.#commit(this.#importOps(peer, stamped, gone));
+      if (gone.size > 0) void this.virtualIps?.released(peer, [...gone]);
+      return rev;
+    });
   }
 
-  #importOps(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[]): TxnOp[] {
+  #importOps(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[], gone: Set<string>): TxnOp[] {
     const r = this.#state;
     const ops: TxnOp[] = [];
     const written = new Map<string, string>();
@@ -222,6 +287,8 @@ export class CatalogService {
       for (const { node, service } of r.serviceInstances(peer, name)) {
         const k = `${node.value.Node}\0${service.value.ID}`;
         if (wanted.has(k)) continue;
+        const vn = virtualIpName(service.value);
+        if (vn) gone.add(vn);
         for (const c of r.checksOfInstance(peer, node.value.Node, service.value.ID)) ops.push({ type: 'delete', key: catalogKeys.check(peer, node.value.Node, c.value.CheckID) });
         ops.push({ type: 'delete', key: catalogKeys.service(peer, node.value.Node, service.value.ID) });
         touchedNodes.add(node.value.Node);
@@ -268,12 +335,18 @@ export class CatalogService {
       const r = this.#state;
       const nodes = r.nodes(peer);
       const ops: TxnOp[] = [];
+      const gone = new Set<string>();
       for (const n of nodes.slice(0, maxNodes)) {
         for (const c of r.checksOfNode(peer, n.value.Node)) ops.push({ type: 'delete', key: catalogKeys.check(peer, n.value.Node, c.value.CheckID) });
-        for (const s of r.servicesOfNode(peer, n.value.Node)) ops.push({ type: 'delete', key: catalogKeys.service(peer, n.value.Node, s.value.ID) });
+        for (const s of r.servicesOfNode(peer, n.value.Node)) {
+          const vn = virtualIpName(s.value);
+          if (vn) gone.add(vn);
+          ops.push({ type: 'delete', key: catalogKeys.service(peer, n.value.Node, s.value.ID) });
+        }
         ops.push({ type: 'delete', key: catalogKeys.node(peer, n.value.Node) });
       }
       await this.#commit(ops);
+      if (gone.size > 0) void this.virtualIps?.released(peer, [...gone]);
       return Math.max(0, nodes.length - maxNodes);
     });
   }

@@ -20,6 +20,8 @@ export function configEntryPermission(kind: ConfigKind, name: string, access: 'r
       return { resource: 'intention', access, name };
     case 'service-resolver':
     case 'service-defaults':
+    case 'service-router':
+    case 'service-splitter':
       return { resource: 'service', access, name };
   }
 }

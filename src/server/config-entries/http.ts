@@ -9,6 +9,7 @@ import { configEntryPermission } from './acl.js';
 import { isConfigKind, KIND_SCHEMAS, type ConfigKind } from './schema.js';
 import { configTopics, type ConfigEntryService, type StoredEntry } from './service.js';
 import { validateConfigEntry } from './validate.js';
+import { refusePeerKeys } from './validate-l7.js';
 
 export function renderEntry(s: StoredEntry): Record<string, unknown> {
   return { ...s.entry, CreateIndex: s.createIndex, ModifyIndex: s.modifyIndex };
@@ -50,6 +51,7 @@ export function decodeConfigEntry(text: string): ReturnType<typeof validateConfi
   const kind = obj.Kind ?? obj.kind;
   if (typeof kind !== 'string' || kind === '') throw invalid('Request decoding failed: Payload does not contain a kind/Kind key at the top level');
   if (!isConfigKind(kind)) throw invalid(`Request decoding failed: invalid config entry kind: ${kind}`);
+  refusePeerKeys(kind, obj);
   let decoded: Record<string, unknown>;
   try {
     decoded = decodeJson<Record<string, unknown>>(text, KIND_SCHEMAS[kind]);

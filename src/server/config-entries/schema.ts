@@ -1,7 +1,7 @@
 // Decode schemas of the config entry kinds (Consul's field names; snake_case and HCL blocks accepted).
 import type { ObjectSchema } from '../../lib/json-decode.js';
 
-export const CONFIG_KINDS = ['exported-services', 'mesh', 'service-intentions', 'service-resolver', 'service-defaults', 'proxy-defaults'] as const;
+export const CONFIG_KINDS = ['exported-services', 'mesh', 'service-intentions', 'service-resolver', 'service-defaults', 'proxy-defaults', 'service-router', 'service-splitter'] as const;
 export type ConfigKind = (typeof CONFIG_KINDS)[number];
 
 const COMMON = { Kind: 'string', Name: 'string', Partition: 'string', Namespace: 'string', Meta: { map: 'string' }, CreateIndex: 'int', ModifyIndex: 'int', Hash: 'int' } as const;
@@ -82,7 +82,52 @@ const UPSTREAM_CONFIG: ObjectSchema = {
   },
 };
 
+const HEADER_MODIFIERS: ObjectSchema = { name: 'HTTPHeaderModifiers', fields: { Add: { map: 'string' }, Set: { map: 'string' }, Remove: { array: 'string' } } };
+const HEADER_MATCH: ObjectSchema = {
+  name: 'ServiceRouteHTTPMatchHeader',
+  fields: { Name: 'string', Present: 'bool', Exact: 'string', Prefix: 'string', Suffix: 'string', Regex: 'string', Invert: 'bool' },
+};
+const QUERY_MATCH: ObjectSchema = { name: 'ServiceRouteHTTPMatchQueryParam', fields: { Name: 'string', Present: 'bool', Exact: 'string', Regex: 'string' } };
+const ROUTE: ObjectSchema = {
+  name: 'ServiceRoute',
+  fields: {
+    Match: {
+      name: 'ServiceRouteMatch',
+      fields: {
+        HTTP: {
+          name: 'ServiceRouteHTTPMatch',
+          fields: { PathExact: 'string', PathPrefix: 'string', PathRegex: 'string', CaseInsensitive: 'bool', Header: { array: HEADER_MATCH }, QueryParam: { array: QUERY_MATCH }, Methods: { array: 'string' } },
+        },
+      },
+    },
+    Destination: {
+      name: 'ServiceRouteDestination',
+      fields: {
+        Service: 'string',
+        ServiceSubset: 'string',
+        Namespace: 'string',
+        Partition: 'string',
+        PrefixRewrite: 'string',
+        RequestTimeout: 'duration',
+        IdleTimeout: 'duration',
+        NumRetries: 'int',
+        RetryOnConnectFailure: 'bool',
+        RetryOn: { array: 'string' },
+        RetryOnStatusCodes: { array: 'int' },
+        RequestHeaders: HEADER_MODIFIERS,
+        ResponseHeaders: HEADER_MODIFIERS,
+      },
+    },
+  },
+};
+const SPLIT: ObjectSchema = {
+  name: 'ServiceSplit',
+  fields: { Weight: 'any', Service: 'string', ServiceSubset: 'string', Namespace: 'string', Partition: 'string', RequestHeaders: HEADER_MODIFIERS, ResponseHeaders: HEADER_MODIFIERS },
+};
+
 export const KIND_SCHEMAS: Record<ConfigKind, ObjectSchema> = {
+  'service-router': { name: 'ServiceRouterConfigEntry', fields: { ...COMMON, Routes: { array: ROUTE } } },
+  'service-splitter': { name: 'ServiceSplitterConfigEntry', fields: { ...COMMON, Splits: { array: SPLIT } } },
   'exported-services': {
     name: 'ExportedServicesConfigEntry',
     fields: { ...COMMON, Services: { array: EXPORTED_SERVICE } },

@@ -2,6 +2,7 @@
 import { invalid } from '../../lib/errors.js';
 import { intentionPrecedence } from '../intentions/precedence.js';
 import type { ConfigEntry, ConfigKind } from './schema.js';
+import { validatePermissions, validateResolverSubsets, validateRouter, validateSplitter } from './validate-l7.js';
 
 type Obj = Record<string, unknown>;
 
@@ -83,6 +84,7 @@ function validateIntentions(e: Obj): void {
     const action = str(src.Action);
     if (hasPerms && action !== '') throw invalid(`${at}.Action must be omitted if Permissions are specified`);
     if (!hasPerms && action !== 'allow' && action !== 'deny') throw invalid(`${at}.Action must be set to 'allow' or 'deny'`);
+    validatePermissions(src, at, dest);
     const key = peer ? `peer("${peer}") "${name}"` : `"${name}"`;
     if (seen.has(key)) throw invalid(`${at} defines ${key} more than once`);
     seen.add(key);
@@ -118,10 +120,12 @@ function validateResolver(e: Obj): void {
     });
     if (str(f.SamenessGroup) !== '') throw invalid(`${at}: sameness-groups are an enterprise-only feature`);
   }
+  validateResolverSubsets(e);
 }
 
 function validateServiceDefaults(e: Obj): void {
   checkPartialWildcard(str(e.Name), 'Name');
+  if (!['', 'transparent', 'direct'].includes(str(e.Mode))) throw invalid(`Invalid Proxy Mode: "${str(e.Mode)}"`);
   validateMeshGatewayMode(e.MeshGateway);
   const uc = e.UpstreamConfig as Obj | undefined;
   if (uc) {
@@ -157,6 +161,7 @@ export function validateConfigEntry(kind: ConfigKind, e: Obj): ConfigEntry {
       break;
     case 'proxy-defaults':
       if (name !== 'global') throw invalid(`invalid name ("${name}"), only "global" is supported`);
+      if (!['', 'transparent', 'direct'].includes(str(e.Mode))) throw invalid(`Invalid Proxy Mode: "${str(e.Mode)}"`);
       validateMeshGatewayMode(e.MeshGateway);
       break;
     case 'service-intentions':
@@ -167,6 +172,12 @@ export function validateConfigEntry(kind: ConfigKind, e: Obj): ConfigEntry {
       break;
     case 'service-defaults':
       validateServiceDefaults(e);
+      break;
+    case 'service-router':
+      validateRouter(e);
+      break;
+    case 'service-splitter':
+      validateSplitter(e);
       break;
   }
   return e as ConfigEntry;

@@ -60,7 +60,7 @@ export function flattenConfigFile(obj: unknown, file: string): RawValues {
     if (typeof o !== 'object' || o === null || Array.isArray(o)) throw invalid(`invalid configuration file "${file}": "${path || '(root)'}" must be an object`);
     for (const [k, v] of Object.entries(o)) {
       const key = path ? `${path}.${k}` : k;
-      if (known.has(key)) out[key] = v as RawValues[string];
+      if (known.has(key)) out[key] = Array.isArray(v) ? v.join(',') : (v as RawValues[string]);
       else if (prefixes.has(key)) walk(v, key);
       else throw invalid(`invalid configuration file "${file}": unknown key "${key}"`);
     }
@@ -147,11 +147,25 @@ export function resolveAgentConfig(sources: ConfigSources): AgentConfig {
       initialManagement: v['acl.tokens.initial_management'] as string | undefined,
     },
   };
+  const endpoints = ((v['store.etcd.endpoints'] as string | undefined) ?? '').split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (endpoints.length > 0) {
+    for (const e of endpoints) if (!/^https?:\/\/[^/\s]+\/?$/.test(e)) throw invalid(`invalid configuration: etcd endpoint "${e}" must look like http://host:port`);
+    const prefix = (v['store.etcd.prefix'] as string | undefined) ?? `isthmus/${config.datacenter}/`;
+    if (prefix === '') throw invalid('invalid configuration: store.etcd.prefix cannot be empty');
+    const ttl = v['store.etcd.lease_ttl'] as number;
+    if (ttl < 1000) throw invalid('invalid configuration: store.etcd.lease_ttl must be at least 1s');
+    config.etcd = {
+      endpoints,
+      prefix: prefix.endsWith('/') ? prefix : `${prefix}/`,
+      tls: { caFile: v['store.etcd.tls.ca_file'] as string | undefined, certFile: v['store.etcd.tls.cert_file'] as string | undefined, keyFile: v['store.etcd.tls.key_file'] as string | undefined },
+      leaseTtlMs: ttl,
+    };
+  }
   if (!config.datacenter || !NAME_RE.test(config.datacenter)) {
     throw invalid(`invalid configuration: datacenter "${config.datacenter}" may contain only letters, digits, "-" and "_"`);
   }
   if (!config.nodeName) throw invalid('invalid configuration: node name cannot be empty');
-  if (!config.dev && !config.dataDir) throw invalid('invalid configuration: data_dir (--data-dir) is required unless --dev is set');
+  if (!config.dev && !config.dataDir && !config.etcd) throw invalid('invalid configuration: data_dir (--data-dir) is required unless --dev is set (or --etcd-endpoints)');
   if (!config.server) throw invalid('invalid configuration: only server mode is supported; set "server" to true');
   return config;
 }

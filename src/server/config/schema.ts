@@ -41,7 +41,7 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'dns_config.soa.retry', type: 'uint32', default: 600, doc: 'SOA retry, seconds.' },
   { key: 'dns_config.soa.expire', type: 'uint32', default: 86400, doc: 'SOA expire, seconds.' },
   { key: 'dns_config.soa.min_ttl', type: 'uint32', default: 0, doc: 'SOA minimum (negative-answer TTL), seconds.' },
-  { key: 'ports.server', type: 'int', default: DEFAULT_SERVER_PORT, doc: 'Server RPC port reported by /v1/status/leader.' },
+  { key: 'ports.server', type: 'int', default: DEFAULT_SERVER_PORT, flag: 'server-port', doc: 'Server RPC port reported by /v1/status/leader.' },
   { key: 'log_level', type: { enum: ['trace', 'debug', 'info', 'warn', 'error'] }, default: 'info', flag: 'log-level', env: 'ISTHMUS_LOG_LEVEL', doc: 'Least severe level logged.' },
   { key: 'log_json', type: 'bool', default: false, flag: 'log-json', doc: 'Write logs as JSON lines.' },
   { key: 'dev', type: 'bool', default: false, flag: 'dev', doc: 'Development mode: in-memory store, loopback, everything enabled.' },
@@ -52,6 +52,12 @@ export const CONFIG_FIELDS: readonly FieldSpec[] = [
   { key: 'peering.heartbeat_interval', type: 'duration', default: 15_000, doc: 'How often each side of a peer stream sends a heartbeat.' },
   { key: 'peering.heartbeat_timeout', type: 'duration', default: 120_000, doc: 'A peer stream with no heartbeat for this long is ended (and redialed).' },
   { key: 'ui_config.enabled', type: 'bool', default: undefined, flag: 'ui', doc: 'Serve the web UI at /ui/ on the HTTP port (default: on with --dev).' },
+  { key: 'store.etcd.endpoints', type: 'string', default: undefined, flag: 'etcd-endpoints', env: 'ISTHMUS_ETCD_ENDPOINTS', doc: 'etcd client URLs, comma-separated: several servers share this etcd (high availability).' },
+  { key: 'store.etcd.prefix', type: 'string', default: undefined, flag: 'etcd-prefix', doc: 'Key prefix of this cluster in etcd (default "isthmus/<datacenter>/").' },
+  { key: 'store.etcd.tls.ca_file', type: 'string', default: undefined, doc: 'PEM CA of the etcd servers (https endpoints).' },
+  { key: 'store.etcd.tls.cert_file', type: 'string', default: undefined, doc: 'PEM client certificate for etcd.' },
+  { key: 'store.etcd.tls.key_file', type: 'string', default: undefined, doc: 'PEM client key for etcd.' },
+  { key: 'store.etcd.lease_ttl', type: 'duration', default: 5_000, doc: 'Leader lease TTL: a dead leader is replaced within this.' },
   { key: 'acl.enabled', type: 'bool', default: false, doc: 'Enforce ACLs.' },
   { key: 'acl.default_policy', type: { enum: ['allow', 'deny'] }, default: 'allow', doc: 'What a token may do where no rule says (and the default intention decision).' },
   { key: 'acl.tokens.initial_management', type: 'string', default: undefined, doc: 'Secret of a management token created at start (instead of bootstrapping).' },
@@ -86,6 +92,15 @@ export interface AgentConfig {
   peering: { enabled: boolean; heartbeatIntervalMs: number; heartbeatTimeoutMs: number };
   ui: { enabled: boolean };
   acl: { enabled: boolean; defaultPolicy: 'allow' | 'deny'; initialManagement: string | undefined };
+  /** Present when the store is etcd (several servers per cluster). */
+  etcd?: EtcdConfig;
+}
+
+export interface EtcdConfig {
+  endpoints: string[];
+  prefix: string;
+  tls: { caFile: string | undefined; certFile: string | undefined; keyFile: string | undefined };
+  leaseTtlMs: number;
 }
 
 export function defaultNodeName(): string {

@@ -49,7 +49,10 @@ export function connectHandlers(deps: ConnectHttpDeps): Record<string, Handler> 
       const allowed = decide(index, src, b.Target, { defaultAllow: deps.defaultAllow(), peersFollowDefault: false });
       const who = peer ? `peer "${peer}" service "${id.service}"` : `"${id.service}"`;
       const Reason = hit ? `Matched L4 intention: ${who} => "${b.Target}" (${hit.Action || 'L7'})` : peer ? 'No intention matched; calls from peers are denied by default' : 'Default behavior configured by ACLs';
-      return { json: { Authorized: allowed, Reason } };
+      // L7 intentions: the proxy needs the permissions to decide per request (an Isthmus extension;
+      // Authorized stays false as for Consul, since no request is available here).
+      const l7 = hit && !hit.Action && hit.Permissions.length > 0 ? { Permissions: hit.Permissions, DefaultAllow: peer ? false : deps.defaultAllow() } : {};
+      return { json: { Authorized: allowed, Reason, ...l7 } };
     },
 
     /** The trust bundles of every peer (what a proxy needs to verify peered clients and servers). */

@@ -327,6 +327,12 @@ function dedupe(records: DnsRecord[]): DnsRecord[] {
   });
 }
 
+/** A negative answer for a name in the domain, with the zone's SOA in AUTHORITY (for answers built elsewhere). */
+export function negativeAnswer(ctx: DnsContext, kind: 'NXDOMAIN' | 'NODATA'): DnsAnswer {
+  const a = new Answerer(ctx, fqdn(ctx.domain).toLowerCase());
+  return kind === 'NXDOMAIN' ? a.nx() : a.noData();
+}
+
 /** Answers one question. Names outside the served domains (and not reverse names) are REFUSED. */
 export function answerDns(qname: string, qtype: Qtype, ctx: DnsContext): DnsAnswer {
   const domains = [ctx.domain, ...(ctx.altDomain ? [ctx.altDomain] : [])];

@@ -4,7 +4,7 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import type { Logger } from '../../lib/log.js';
-import { answerDns, type DnsContext, type DnsRcode, type DnsRecord } from './answer.js';
+import { answerDns, type DnsRcode, type DnsRecord } from './answer.js';
 import { trimResponse } from './truncate.js';
 
 export interface DnsTransportOptions {
@@ -16,19 +16,20 @@ export interface DnsTransportOptions {
 
 const RCODE: Record<DnsRcode, number> = { NOERROR: 0, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 };
 const FORMERR = 1;
+import { answerVirtual, type VirtualDnsContext } from './virtual.js';
 
 function toPacketAnswer(r: DnsRecord): dnsPacket.Answer {
   return { name: r.name, type: r.type, ttl: r.ttl, class: 'IN', data: r.data } as dnsPacket.Answer;
 }
 
 export class DnsServer {
-  readonly #ctx: () => DnsContext;
+  readonly #ctx: () => VirtualDnsContext;
   readonly #log: Logger;
   readonly #opts: Required<DnsTransportOptions>;
   #udp: dgram.Socket | undefined;
   #tcp: net.Server | undefined;
 
-  constructor(deps: { context: () => DnsContext; log: Logger }, options: DnsTransportOptions = {}) {
+  constructor(deps: { context: () => VirtualDnsContext; log: Logger }, options: DnsTransportOptions = {}) {
     this.#ctx = deps.context;
     this.#log = deps.log;
     this.#opts = { udpAnswerLimit: options.udpAnswerLimit ?? 3, enableTruncate: options.enableTruncate ?? false };
@@ -50,7 +51,8 @@ export class DnsServer {
     let authorities: dnsPacket.Answer[] = [];
     let additionals: dnsPacket.Answer[] = [];
     try {
-      const a = answerDns(q.name, q.type, this.#ctx());
+      const ctx = this.#ctx();
+      const a = answerVirtual(q.name, q.type, ctx) ?? answerDns(q.name, q.type, ctx);
       rcode = RCODE[a.rcode];
       answers = a.answers.map(toPacketAnswer);
       authorities = a.authorities.map(toPacketAnswer);

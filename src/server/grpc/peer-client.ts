@@ -8,6 +8,7 @@ import type { Connector, PeerConnection } from '../peering/dialer.js';
 import type { ExchangeFn } from '../peering/service.js';
 import { MAX_STREAM_MESSAGE_BYTES, type MessageInit } from '../peering/session.js';
 import { serviceDefinition } from './codec.js';
+import { leaderHint } from './leader-status.js';
 import { fromGrpcError, grpcCodeName } from './status.js';
 
 const EXCHANGE_WINDOW_MS = 3_000;
@@ -120,7 +121,8 @@ export const connectPeer: Connector = (address, tls) => {
           const e = err as ServiceError;
           const tlsFailure = tlsVerificationFailure(e);
           const text = tlsFailure !== undefined ? peerTlsError(address, tls, tlsFailure).message : `${grpcCodeName(e.code)}: ${e.details || e.message}`;
-          throw Object.assign(new Error(text), { grpcCode: grpcCodeName(e.code) });
+          const hint = leaderHint(e);
+          throw Object.assign(new Error(text), { grpcCode: grpcCodeName(e.code), ...(hint ? { leaderAddress: hint } : {}) });
         } finally {
           client.close();
         }

@@ -38,6 +38,8 @@ export interface RouteHandlers {
   importedServices: Handler;
   /** The web UI: `root` always; `ui` and `asset` only when the UI is enabled. */
   ui?: Record<string, Handler>;
+  /** Virtual IPs and discovery chains (discovery-chain/http.ts). */
+  traffic: Record<string, Handler>;
 }
 
 const param = (name: string) => (req: HttpRequest) => req.params[name] ?? '';
@@ -174,5 +176,11 @@ export function buildRoutes(h: RouteHandlers, agentName: string): Route[] {
           { method: 'GET', path: '/ui/*', handler: pick(h.ui, 'asset'), acl: NONE },
         ] satisfies Route[])
       : []),
+    // virtual IPs and discovery chains
+    { method: 'GET', path: '/v1/discovery-chain/', handler: pick(h.traffic, 'chainMissing'), acl: NONE },
+    { method: 'GET', path: '/v1/discovery-chain/:service', handler: pick(h.traffic, 'chainGet'), acl: { resource: 'service', access: 'read', name: param('service') } },
+    { method: 'POST', path: '/v1/discovery-chain/:service', handler: pick(h.traffic, 'chainPost'), acl: { resource: 'service', access: 'read', name: param('service') } },
+    { method: 'PUT', path: '/v1/internal/service-virtual-ip', handler: pick(h.traffic, 'manualVips'), acl: { resource: 'mesh', access: 'write' } },
+    { method: 'GET', path: '/v1/internal/virtual-ips', handler: pick(h.traffic, 'virtualIps'), acl: { resource: 'service', access: 'read', filtered: true } },
   ];
 }

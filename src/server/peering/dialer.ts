@@ -25,6 +25,8 @@ export type Connector = (address: string, tls: { caPems: string[]; serverName: s
 export interface CodedFailure {
   grpcCode?: 'FAILED_PRECONDITION' | 'RESOURCE_EXHAUSTED' | 'PERMISSION_DENIED' | 'ABORTED' | 'INVALID_ARGUMENT' | string;
   message: string;
+  /** A follower's LeaderAddress hint: the next attempt goes there. */
+  leaderAddress?: string;
 }
 
 export interface DialManagerOptions {
@@ -88,13 +90,19 @@ export class DialManager {
   async #loop(id: string, signal: AbortSignal): Promise<void> {
     let failures = 0;
     let ring = 0;
+    /** A follower's hint for the next attempt; failures while following hints count as precondition failures. */
+    let hint: string | undefined;
+    /** Consecutive transport failures: with several server addresses, each is tried before backing off. */
+    let otherFailures = 0;
     const tracker = this.#sessionDeps.tracker;
     while (!signal.aborted) {
       const rec = this.#peering.byId(id)?.value;
       const secret = this.#peering.secrets(id)?.active;
       if (!rec || !isActive(rec) || !secret) return;
       const addrs = [...(this.#o.dialVia?.() ?? []), ...addressesToDial(rec)];
-      const address = addrs[ring++ % addrs.length] as string;
+      const followingHint = hint !== undefined;
+      const address = hint ?? (addrs[ring++ % addrs.length] as string);
+      hint = undefined;
       let kind: FailureKind = 'other';
       let opened = false;
       let conn: PeerConnection | undefined;
@@ -122,6 +130,7 @@ export class DialManager {
             opened = true;
             tracker.connect(id);
             failures = 0;
+            otherFailures = 0;
             this.#log.info('peer stream connected', { peer: rec.Name, address, role: 'dialer' });
           }
           try {
@@ -138,7 +147,8 @@ export class DialManager {
         session.end({ error: 'stream ended unexpectedly' });
       } catch (err) {
         const f = err as CodedFailure;
-        kind = f.grpcCode === 'FAILED_PRECONDITION' ? 'failed-precondition' : f.grpcCode === 'RESOURCE_EXHAUSTED' ? 'resource-exhausted' : 'other';
+        kind = f.grpcCode === 'FAILED_PRECONDITION' || followingHint ? 'failed-precondition' : f.grpcCode === 'RESOURCE_EXHAUSTED' ? 'resource-exhausted' : 'other';
+        if (f.grpcCode === 'FAILED_PRECONDITION' && f.leaderAddress) hint = f.leaderAddress;
         tracker.update(id, { lastSendError: Date.now(), lastSendErrorMessage: f.message });
         session.end({ error: f.message });
         conn?.cancel();
@@ -152,7 +162,14 @@ export class DialManager {
       }
       if (end.terminatedByPeer || end.terminatedLocally || signal.aborted) return;
       failures += 1;
-      const delay = (this.#o.retryDelay ?? retryDelayMs)(kind, failures);
+      if (kind === 'other') otherFailures += 1;
+      // Several servers (an HA peer): try each address once before the generic backoff grows.
+      const delay =
+        kind === 'other' && addrs.length > 1
+          ? otherFailures % addrs.length !== 0
+            ? 100
+            : (this.#o.retryDelay ?? retryDelayMs)(kind, otherFailures / addrs.length)
+          : (this.#o.retryDelay ?? retryDelayMs)(kind, failures);
       this.#log.debug('redialing peer', { peer: rec.Name, inMs: delay, failures, reason: end.error });
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, delay);

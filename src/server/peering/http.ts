@@ -2,7 +2,7 @@
 import { IsthmusError, invalid, notFound } from '../../lib/errors.js';
 import type { ObjectSchema } from '../../lib/json-decode.js';
 import { blockingRead, type BlockingReader } from '../http/blocking.js';
-import type { Handler, HttpRequest } from '../http/request.js';
+import type { Handler, HttpRequest, HttpResult } from '../http/request.js';
 import { decodeBody, queryOne } from '../http/request.js';
 import { serviceSummary } from '../catalog/connect.js';
 import type { CatalogReader } from '../catalog/state.js';
@@ -37,13 +37,15 @@ export interface PeeringHttpDeps {
   /** Topics an exported-services answer depends on (local catalog, the exported-services entry). */
   exportTopics: readonly string[];
   enabled: boolean;
+  /** Several servers: the leader's answer (live stream status lives there), or undefined on the leader. */
+  forward?: (req: HttpRequest) => Promise<HttpResult | undefined>;
 }
 
 export function peeringHandlers(deps: PeeringHttpDeps): Record<string, Handler> {
   const { peering, blocking } = deps;
   const on = (h: Handler): Handler => async (req) => {
     if (!deps.enabled) throw new IsthmusError('FAILED_PRECONDITION', 'peering must be enabled to use this endpoint');
-    return h(req);
+    return (await deps.forward?.(req)) ?? h(req);
   };
   return {
     generateToken: on(async (req) => {

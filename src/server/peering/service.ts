@@ -5,7 +5,7 @@ import { IsthmusError, invalid } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
-import type { Store, TxnOp } from '../../store/store.js';
+import type { Store, TxnOp, WatchEvent } from '../../store/store.js';
 import type { CatalogService } from '../catalog/service.js';
 import { transition } from './state.js';
 import { encodeToken, decodeToken } from './token.js';
@@ -39,6 +39,8 @@ export interface PeeringServiceDeps {
   serverAddresses: () => string[];
   /** Local mesh gateways to dial through first when peering through gateways; empty otherwise. */
   dialVia?: () => string[];
+  /** Several servers: only the leader runs the deferred deletion routine. @default always */
+  isLeader?: () => boolean;
 }
 
 function secretsEqual(a: string | undefined, b: string): boolean {
@@ -91,6 +93,11 @@ export class PeeringService {
     this.#stopped = true;
   }
 
+  /** This server just became leader: resume deferred deletions (spec §3.5). */
+  resumeLeaderWork(): void {
+    this.#kickDeletion();
+  }
+
   /** Called after any change (the dial manager reconciles its streams). */
   onChange(listener: () => void): () => void {
     this.#listeners.add(listener);
@@ -121,6 +128,37 @@ export class PeeringService {
 
   trustBundles(): Indexed<TrustBundle>[] {
     return [...this.#bundles.values()];
+  }
+
+  /** Applies records, secrets and bundles committed by any server of a shared store (HA). */
+  applyReplicated(events: WatchEvent[], revision: number): void {
+    const topics = new Set([PEERING_TOPIC]);
+    for (const e of events) {
+      if (e.key.startsWith('peering/peer/')) {
+        const id = e.key.slice('peering/peer/'.length);
+        const old = this.#records.get(id);
+        if (old) topics.add(`peering|${old.value.Name}`);
+        if (e.type === 'put') {
+          const v = JSON.parse(e.entry.value) as PeeringRecord;
+          this.#records.set(id, { value: v, createIndex: e.entry.createRevision, modifyIndex: e.entry.modRevision });
+          topics.add(`peering|${v.Name}`);
+        } else this.#records.delete(id);
+      } else if (e.key.startsWith('peering/secrets/')) {
+        const id = e.key.slice('peering/secrets/'.length);
+        if (e.type === 'put') this.#secrets.set(id, JSON.parse(e.entry.value) as PeeringSecrets);
+        else this.#secrets.delete(id);
+      } else if (e.key.startsWith('peering/bundle/')) {
+        const name = decodeURIComponent(e.key.slice('peering/bundle/'.length));
+        if (e.type === 'put') {
+          const v = JSON.parse(e.entry.value) as TrustBundle;
+          this.#bundles.set(v.PeerName, { value: v, createIndex: e.entry.createRevision, modifyIndex: e.entry.modRevision });
+        } else this.#bundles.delete(name);
+        topics.add('peering|bundles');
+      }
+    }
+    this.#d.hub.bump(topics, revision);
+    for (const l of this.#listeners) l();
+    this.#kickDeletion();
   }
 
   // ---- writes ----
@@ -382,7 +420,7 @@ export class PeeringService {
 
   /** Runs the deletion routine unless it is already running. */
   #kickDeletion(): void {
-    if (this.#deleting) return;
+    if (this.#deleting || (this.#d.isLeader && !this.#d.isLeader())) return;
     this.#deleting = this.#runDeletion()
       .catch((err: unknown) => this.#d.log.error('peering deletion failed; will retry on the next change', { error: (err as Error).message }))
       .finally(() => {
@@ -394,7 +432,7 @@ export class PeeringService {
     const interval = 1000 / DELETION_WRITES_PER_SECOND;
     const pace = (): Promise<void> => new Promise((r) => setTimeout(r, interval).unref());
     for (;;) {
-      if (this.#stopped) return;
+      if (this.#stopped || (this.#d.isLeader && !this.#d.isLeader())) return;
       const inactive = [...this.#records.values()].map((r) => r.value).find((r) => !isActive(r) && (r.State === 'DELETING' || this.#hasImports(r)));
       if (!inactive) return;
       let remaining = await this.#d.catalog.deleteImportedNodes(inactive.Name, DELETION_NODE_BATCH);

@@ -22,7 +22,9 @@ export const connectProxyCommand: Command = {
     const log = createLogger({ level: (flags['log-level'] as LogLevel | undefined) ?? 'info' }).child({ component: 'proxy', service: id });
     const proxy = new SidecarProxy({ client: ctx.client(), log }, { sidecarFor: id, ...(refresh ? { refreshMs: refresh } : {}), ...(typeof flags.bind === 'string' ? { bind: flags.bind } : {}) });
     const ports = await proxy.start();
-    ctx.out(`==> Sidecar proxy for "${id}" running\n    Inbound mTLS: port ${ports.inbound}\n${Object.entries(ports.upstreams).map(([n, p]) => `    Upstream ${n}: 127.0.0.1:${p}`).join('\n')}`);
+    const lines = Object.entries(ports.upstreams).map(([n, p]) => `    Upstream ${n}: 127.0.0.1:${p}`);
+    if (ports.transparent !== undefined) lines.push(`    Transparent outbound: 127.0.0.1:${ports.transparent}`);
+    ctx.out(`==> Sidecar proxy for "${id}" running\n    Inbound mTLS: port ${ports.inbound}\n${lines.join('\n')}`);
     await untilSignal();
     await proxy.stop();
   },

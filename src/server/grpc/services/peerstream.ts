@@ -9,8 +9,21 @@ import { PeerSession, StreamError, type MessageInit, type SessionDeps } from '..
 import type { SessionRegistry } from '../../peering/sessions.js';
 import type { PeeringService } from '../../peering/service.js';
 import { wireSize } from '../codec.js';
-import { boundedDetails, toGrpcError } from '../status.js';
 import { checkExchangeFields, checkOpenFields, checkUnauthenticatedSize, OPEN_LIMITS } from './open-limits.js';
+import { followerError, FOLLOWER_MESSAGE, NOT_LEADER_ANYMORE_MESSAGE } from '../leader-status.js';
+import { boundedDetails, toGrpcError } from '../status.js';
+
+/** Several servers: only the leader serves StreamResources (spec §4.1). */
+export interface StreamLeadership {
+  isLeader(): boolean;
+  /** The leader's gRPC address (the hint given to dialers that reached a follower). */
+  leaderAddress(): string | undefined;
+  onChange(fn: () => void): () => void;
+  /** Whether the known leader cannot be reached (a quick connect probe). */
+  leaderUnreachable?: () => Promise<boolean>;
+  /** How long a follower holds a stream while the leader is unreachable. */
+  holdMs?: number;
+}
 
 export interface PeerStreamOptions {
   heartbeatIntervalMs?: number;
@@ -20,7 +33,7 @@ export interface PeerStreamOptions {
 type Call = ServerDuplexStream<ReplicationMessage, MessageInit>;
 
 export function peerStreamService(
-  deps: { peering: PeeringService; sessionDeps: SessionDeps; registry: SessionRegistry; log: Logger },
+  deps: { peering: PeeringService; sessionDeps: SessionDeps; registry: SessionRegistry; log: Logger; leadership?: StreamLeadership },
   options: PeerStreamOptions = {},
 ): UntypedServiceImplementation {
   const { peering, registry, log } = deps;
@@ -44,6 +57,32 @@ export function peerStreamService(
     },
 
     streamResources(call: Call) {
+      const leadership = deps.leadership;
+      const serve = (): void => {
+      // Losing leadership ends the stream (Consul checks on the next message; we also end it at once
+      // so the peer redials the new leader without waiting for a heartbeat).
+      let stepDown: (() => void) | undefined;
+      const notLeader = (): void => {
+        stepDown?.();
+        stepDown = undefined;
+        session?.end({ error: NOT_LEADER_ANYMORE_MESSAGE });
+        if (statusSent) return;
+        statusSent = true;
+        call.emit('error', followerError(NOT_LEADER_ANYMORE_MESSAGE, leadership?.leaderAddress()));
+      };
+      if (leadership) {
+        stepDown = leadership.onChange(() => {
+          if (!leadership.isLeader()) notLeader();
+        });
+        const off = (): void => {
+          stepDown?.();
+          stepDown = undefined;
+        };
+        call.once('close', off);
+        call.once('finish', off);
+        call.once('cancelled', off);
+        call.once('error', off);
+      }
       let session: PeerSession | undefined;
       let chain: Promise<void> = Promise.resolve();
       let closed = false;
@@ -114,6 +153,7 @@ export function peerStreamService(
         }
       };
       call.on('data', (msg: ReplicationMessage) => {
+        if (leadership && !leadership.isLeader()) return notLeader();
         chain = chain.then(() => handle(msg)).catch((err: unknown) => {
           log.error('peer stream handler failed', { error: (err as Error).message });
           session?.end({ error: (err as Error).message });
@@ -128,6 +168,32 @@ export function peerStreamService(
       });
       call.on('cancelled', () => session?.end({ error: 'stream cancelled by the peer' }));
       call.on('error', () => session?.end({ error: 'stream error' }));
+      };
+      if (!leadership || leadership.isLeader()) return serve();
+      void followerMayServe(leadership).then((lead) => (lead ? serve() : call.emit('error', followerError(FOLLOWER_MESSAGE, leadership.leaderAddress()))));
     },
   };
+}
+
+/**
+ * A follower fails StreamResources at once, pointing at the leader. Only when the leader it knows
+ * is unreachable (killed; its lease not yet expired) does it hold the call until the election moves
+ * (at most `holdMs`): if it wins, it serves the stream; otherwise it answers with the new leader.
+ */
+async function followerMayServe(leadership: StreamLeadership): Promise<boolean> {
+  if (!leadership.leaderUnreachable || !(await leadership.leaderUnreachable())) return false;
+  const holdMs = leadership.holdMs ?? 0;
+  const before = leadership.leaderAddress();
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(done, holdMs);
+    const off = leadership.onChange(() => {
+      if (leadership.isLeader() || (leadership.leaderAddress() !== undefined && leadership.leaderAddress() !== before)) done();
+    });
+    function done(): void {
+      clearTimeout(t);
+      off();
+      resolve();
+    }
+  });
+  return leadership.isLeader();
 }

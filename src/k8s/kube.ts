@@ -1,0 +1,141 @@
+// The one file that talks to Kubernetes through @kubernetes/client-node: kubeconfig loading (file, then
+// in-cluster), custom resources, Secrets, Events and watches. Everything else in src/k8s sees plain JSON.
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type CoreV1Event, type V1Secret } from '@kubernetes/client-node';
+import { GROUP, VERSION, type SecretObj } from './types.js';
+
+/** A failed Kubernetes call: the HTTP status and the API server's message. */
+export class KubeError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KubeError';
+  }
+}
+
+function toKubeError(err: unknown): Error {
+  if (err instanceof ApiException) {
+    const body = (err as ApiException<unknown>).body;
+    let message = '';
+    try {
+      const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: string };
+      message = parsed?.message ?? '';
+    } catch {
+      message = typeof body === 'string' ? body : '';
+    }
+    return new KubeError((err as ApiException<unknown>).code, message || `HTTP ${(err as ApiException<unknown>).code}`);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+async function call<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    throw toKubeError(err);
+  }
+}
+
+export type Obj = { metadata: { name: string; namespace: string; resourceVersion?: string; [k: string]: unknown }; [k: string]: unknown };
+export type WatchEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: Obj };
+
+export interface KubeApi {
+  getCustom(plural: string, namespace: string, name: string): Promise<Obj | undefined>;
+  listCustom(plural: string, namespace: string | undefined): Promise<{ items: Obj[]; resourceVersion: string }>;
+  patchCustom(plural: string, namespace: string, name: string, patch: unknown): Promise<Obj>;
+  patchCustomStatus(plural: string, namespace: string, name: string, patch: unknown): Promise<Obj>;
+  getSecret(namespace: string, name: string): Promise<SecretObj | undefined>;
+  /** Creates the Secret, or replaces it when it exists (create/update only: the chart grants no patch on Secrets). */
+  putSecret(secret: { name: string; namespace: string; labels: Record<string, string>; data: Record<string, string> }): Promise<SecretObj>;
+  /** false when it did not exist. */
+  deleteSecret(namespace: string, name: string): Promise<boolean>;
+  listSecrets(namespace: string | undefined, labelSelector: string): Promise<{ items: Obj[]; resourceVersion: string }>;
+  createEvent(namespace: string, event: Record<string, unknown>): Promise<void>;
+  /** Watches from a resourceVersion (with bookmarks); `onEnd` fires once when the stream ends for any reason. */
+  watch(path: string, query: Record<string, string>, onEvent: (e: WatchEvent | { type: 'BOOKMARK' | 'ERROR'; object: Record<string, unknown> }) => void, onEnd: (err?: Error) => void): Promise<() => void>;
+  /** The API path of a resource collection, for watch(). */
+  collectionPath(group: string, version: string, plural: string, namespace: string | undefined): string;
+}
+
+/** $KUBECONFIG-style file when given, else the in-cluster service account. */
+export function loadKubeConfig(file: string | undefined): KubeConfig {
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromCluster();
+  return kc;
+}
+
+const secretObj = (s: V1Secret): SecretObj => ({
+  metadata: {
+    name: s.metadata?.name ?? '',
+    namespace: s.metadata?.namespace ?? '',
+    ...(s.metadata?.resourceVersion ? { resourceVersion: s.metadata.resourceVersion } : {}),
+    ...(s.metadata?.labels ? { labels: s.metadata.labels } : {}),
+    ...(s.metadata?.uid ? { uid: s.metadata.uid } : {}),
+  },
+  ...(s.data ? { data: s.data } : {}),
+  ...(s.type ? { type: s.type } : {}),
+});
+
+export function kubeApi(kc: KubeConfig): KubeApi {
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const core = kc.makeApiClient(CoreV1Api);
+  const watcher = new Watch(kc);
+  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const base = { group: GROUP, version: VERSION };
+  const notFoundIsUndefined = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call(f);
+    } catch (err) {
+      if (err instanceof KubeError && err.status === 404) return undefined;
+      throw err;
+    }
+  };
+  return {
+    getCustom: (plural, namespace, name) => notFoundIsUndefined(() => custom.getNamespacedCustomObject({ ...base, plural, namespace, name }) as Promise<Obj>),
+    listCustom: async (plural, namespace) => {
+      const list = (await call(() => (namespace ? custom.listNamespacedCustomObject({ ...base, plural, namespace }) : custom.listClusterCustomObject({ ...base, plural })))) as { items: Obj[]; metadata: { resourceVersion: string } };
+      return { items: list.items, resourceVersion: list.metadata.resourceVersion };
+    },
+    patchCustom: (plural, namespace, name, body) => call(() => custom.patchNamespacedCustomObject({ ...base, plural, namespace, name, body }, merge) as Promise<Obj>),
+    patchCustomStatus: (plural, namespace, name, body) => call(() => custom.patchNamespacedCustomObjectStatus({ ...base, plural, namespace, name, body }, merge) as Promise<Obj>),
+    getSecret: async (namespace, name) => {
+      const s = await notFoundIsUndefined(() => core.readNamespacedSecret({ namespace, name }));
+      return s ? secretObj(s) : undefined;
+    },
+    putSecret: async ({ name, namespace, labels, data }) => {
+      const existing = await notFoundIsUndefined(() => core.readNamespacedSecret({ namespace, name }));
+      if (!existing) return secretObj(await call(() => core.createNamespacedSecret({ namespace, body: { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace, labels }, data } })));
+      const body: V1Secret = { ...existing, metadata: { ...existing.metadata, labels: { ...(existing.metadata?.labels ?? {}), ...labels } }, data };
+      return secretObj(await call(() => core.replaceNamespacedSecret({ namespace, name, body })));
+    },
+    deleteSecret: async (namespace, name) => (await notFoundIsUndefined(() => core.deleteNamespacedSecret({ namespace, name }))) !== undefined,
+    listSecrets: async (namespace, labelSelector) => {
+      const list = await call(() => (namespace ? core.listNamespacedSecret({ namespace, labelSelector }) : core.listSecretForAllNamespaces({ labelSelector })));
+      return { items: list.items.map((s) => secretObj(s) as unknown as Obj), resourceVersion: list.metadata?.resourceVersion ?? '' };
+    },
+    createEvent: async (namespace, event) => {
+      await call(() => core.createNamespacedEvent({ namespace, body: event as unknown as CoreV1Event }));
+    },
+    watch: async (path, query, onEvent, onEnd) => {
+      let ended = false;
+      const end = (err?: Error): void => {
+        if (ended) return;
+        ended = true;
+        onEnd(err);
+      };
+      const ac = await watcher.watch(
+        path,
+        { ...query, allowWatchBookmarks: true },
+        (type: string, obj: Record<string, unknown>) => onEvent({ type, object: obj } as WatchEvent),
+        (err: unknown) => end(err ? toKubeError(err) : undefined),
+      );
+      return () => {
+        ended = true;
+        ac.abort();
+      };
+    },
+    collectionPath: (group, version, plural, namespace) => `${group ? `/apis/${group}/${version}` : `/api/${version}`}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`,
+  };
+}
