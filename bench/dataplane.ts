@@ -76,6 +76,24 @@ async function latency(dial: Dial, n: number): Promise<number[]> {
   return out.sort((a, b) => a - b);
 }
 
+/** 64-byte echo round trips on `conns` connections at once (each sequential): all latencies in µs, sorted. */
+async function latencyConcurrent(dial: Dial, conns: number, perConn: number): Promise<number[]> {
+  const sockets = await Promise.all(Array.from({ length: conns }, () => dial()));
+  for (const s of sockets) for (let i = 0; i < 5; i++) await roundTrip(s, MSG);
+  const out: number[] = [];
+  await Promise.all(
+    sockets.map(async (s) => {
+      for (let i = 0; i < perConn; i++) {
+        const t0 = performance.now();
+        await roundTrip(s, MSG);
+        out.push((performance.now() - t0) * 1000);
+      }
+      s.destroy();
+    }),
+  );
+  return out.sort((a, b) => a - b);
+}
+
 /** MiB/s echoed through one connection (64 KiB writes, pipelined up to the echo). */
 async function throughput(dial: Dial, mib: number): Promise<number> {
   const s = await dial();
@@ -207,13 +225,24 @@ export async function benchDataplane(tmp: string, quick: boolean): Promise<Recor
     ];
     printTable('Mesh gateway alone (TLS client → [gateway] → TLS echo)', ['path', 'p50 µs', 'p99 µs', 'MiB/s', 'conn/s'], rows);
     if (!haproxy) console.log('HAProxy not installed: `apt-get install haproxy` to include it.');
+    // Added latency under load: 32 connections at once, direct TLS vs through the gateway.
+    const perConn = quick ? 50 : 200;
+    const l32Direct = await latencyConcurrent(tlsDial(tlsEcho.port, sni), 32, perConn);
+    const l32Gateway = await latencyConcurrent(tlsDial(gw, sni), 32, perConn);
+    printTable(`32 connections at once, ${perConn} sequential 64-byte round trips each (µs)`, ['path', 'p50', 'p99'], [
+      ['direct TLS to the backend (bound)', fmt(percentile(l32Direct, 50), 0), fmt(percentile(l32Direct, 99), 0)],
+      ['isthmus mesh gateway', fmt(percentile(l32Gateway, 50), 0), fmt(percentile(l32Gateway, 99), 0)],
+    ]);
+    const addedP99Ms = (percentile(l32Gateway, 99) - percentile(l32Direct, 99)) / 1000;
+    console.log(`gateway p99 added at 32 connections: ${fmt(addedP99Ms, 2)} ms`);
     const full = [await measure('direct TCP to the app (bound)', tcpDial(appEcho.port), o), await measure('sidecar → gateway → sidecar (mTLS, peered)', tcpDial(upstream), o)];
     printTable('Full peered path (app client → west sidecar → east gateway → east sidecar → app)', ['path', 'p50 µs', 'p99 µs', 'MiB/s', 'conn/s'], full);
     const num = (r: (string | number)[] | undefined, i: number): number => Number(r?.[i]);
     console.log(
       `ratios vs direct — gateway: p50 ×${fmt(num(rows[1], 1) / num(rows[0], 1), 2)}, MiB/s ×${fmt(num(rows[1], 3) / num(rows[0], 3), 2)}, conn/s ×${fmt(num(rows[1], 4) / num(rows[0], 4), 2)}` +
         (haproxy ? `; gateway vs HAProxy: p50 ×${fmt(num(rows[1], 1) / num(rows[2], 1), 2)}, MiB/s ×${fmt(num(rows[1], 3) / num(rows[2], 3), 2)}, conn/s ×${fmt(num(rows[1], 4) / num(rows[2], 4), 2)}` : '') +
-        `; full path: p50 ×${fmt(num(full[1], 1) / num(full[0], 1), 1)}, MiB/s ×${fmt(num(full[1], 3) / num(full[0], 3), 2)}, conn/s ×${fmt(num(full[1], 4) / num(full[0], 4), 2)}`,
+        `; full path: p50 ×${fmt(num(full[1], 1) / num(full[0], 1), 1)}, MiB/s ×${fmt(num(full[1], 3) / num(full[0], 3), 2)}, conn/s ×${fmt(num(full[1], 4) / num(full[0], 4), 2)}` +
+        `; full path new conn/s vs direct TLS: ×${fmt(num(full[1], 4) / num(rows[0], 4), 2)}`,
     );
     return {
       gatewayP50us: num(rows[1], 1),
@@ -224,6 +253,9 @@ export async function benchDataplane(tmp: string, quick: boolean): Promise<Recor
       fullPathP50us: num(full[1], 1),
       fullPathMiBs: num(full[1], 3),
       directTcpP50us: num(full[0], 1),
+      fullPathConnsPerSec: num(full[1], 4),
+      directTlsConnsPerSec: num(rows[0], 4),
+      gatewayAddedP99Ms32: addedP99Ms,
     };
   } finally {
     haproxy?.proc.kill('SIGTERM');

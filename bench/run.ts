@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
-// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register|l7|tproxy|ha|kv ...]  (default: all)
+// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register|l7|tproxy|ha|kv|import-memory ...]  (default: all)
 import { startAgent, tempDir } from '../test/support/agent-process.js';
 import { benchWakeup } from './blocking-wakeup.js';
 import { benchHealthLoad } from './health-load.js';
@@ -11,6 +11,7 @@ import { benchDataplane } from './dataplane.js';
 import { benchDns } from './dns.js';
 import { benchUiAssets } from './ui-assets.js';
 import { benchRegister } from './register-load.js';
+import { benchImportMemory } from './import-memory.js';
 import { benchL7Http, benchTransparent } from './l7.js';
 import { benchHa } from './ha.js';
 import { benchKv } from './kv.js';
@@ -45,6 +46,7 @@ try {
     }
   }
   if (want('peering')) Object.assign(results, await benchPeering(quick ? { services: 200, perService: 10, changes: 40 } : { services: 5000, perService: 10, changes: 200 }));
+  if (want('import-memory')) Object.assign(results, await benchImportMemory(tmp.path, quick ? { services: 500, perService: 10 } : { services: 5000, perService: 10 }));
   if (want('register')) Object.assign(results, await benchRegister(tmp.path, { seconds: quick ? 3 : 10, connections: 16 }));
   if (want('dataplane')) Object.assign(results, await benchDataplane(tmp.path, quick));
   if (want('l7')) Object.assign(results, await benchL7Http(quick));

@@ -205,7 +205,7 @@ export function runStoreConformance(opts: StoreConformanceOptions): void {
         [16, 17, 18, 19, 20].map((r) => [r, String(r - 1)]),
       );
       await s.compact(18);
-      await assert.rejects(take(s.watch('k', { fromRevision: 18 }), 1), (err: unknown) => IsthmusError.is(err) && err.code === 'OUT_OF_RANGE');
+      await assert.rejects(take(s.watch('k', { fromRevision: 17 }), 1), (err: unknown) => IsthmusError.is(err) && err.code === 'OUT_OF_RANGE');
       assert.deepEqual((await take(s.watch('k', { fromRevision: 19 }), 2)).map((b) => b.revision), [19, 20]);
       assert.equal(await put(s, 'k', 'x'), 21);
       assert.deepEqual((await take(s.watch('k', { fromRevision: 19 }), 3)).map((b) => b.revision), [19, 20, 21]);

@@ -1,8 +1,14 @@
 // Response header names as Consul puts them on the wire: Go's net/http canonicalises every name
 // (`X-Consul-Knownleader`, `Content-Type`), while Node's frameworks send them lower-cased.
 
+/** Header names repeat on every response: their canonical forms are remembered (bounded). */
+const canonical = new Map<string, string>();
+const MAX_REMEMBERED_NAMES = 1024;
+
 /** Go's textproto.CanonicalMIMEHeaderKey: first letter and each letter after a '-' upper case, the rest lower. */
 export function canonicalHeaderKey(name: string): string {
+  const known = canonical.get(name);
+  if (known !== undefined) return known;
   if (!/^[A-Za-z0-9-]+$/.test(name)) return name;
   let upper = true;
   let out = '';
@@ -10,6 +16,7 @@ export function canonicalHeaderKey(name: string): string {
     out += upper ? ch.toUpperCase() : ch.toLowerCase();
     upper = ch === '-';
   }
+  if (canonical.size < MAX_REMEMBERED_NAMES) canonical.set(name, out);
   return out;
 }
 

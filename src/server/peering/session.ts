@@ -462,7 +462,14 @@ export class PeerSession {
     this.#backpressured = false;
     if (!wait || this.#ended) return;
     const signal = this.#abort.signal;
-    await Promise.race([wait, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<void>((r) => (onAbort = () => r()));
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      await Promise.race([wait, aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort); // one wait per back-pressure episode: never accumulate listeners
+    }
   }
 
   /** Sends Terminated (local deletion) and ends our side. */
