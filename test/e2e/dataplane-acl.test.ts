@@ -59,7 +59,8 @@ describe('data plane under ACL default deny', () => {
     const r = await waitFor(async () => {
       const x = await httpGet(upstream);
       return x.ok ? x : undefined;
-    }, 'traffic under ACLs');
+      // The first call waits for the backend sidecar's listener check to pass and reach the peer: allow for a loaded machine.
+    }, 'traffic under ACLs', 30_000);
     assert.equal(r.body, 'hello with ACLs');
   });
 
