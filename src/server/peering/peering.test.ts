@@ -9,21 +9,9 @@ import { transition, visibleState } from './state.js';
 import { decodeToken, encodeToken, type PeeringToken } from './token.js';
 import type { PeeringRecord } from './types.js';
 import { isValidServerAddress, validatePeerName, validatePeeringMeta } from './validate.js';
+import { TEST_CA_PEM as PEM } from './test-ca.js';
 
 // A real self-signed certificate: token CAs are parsed as X.509.
-const PEM = [
-  '-----BEGIN CERTIFICATE-----',
-  'MIIBizCCATGgAwIBAgIUP8mJfXnUJerZkTdxdLsHaVSjDrIwCgYIKoZIzj0EAwIw',
-  'GjEYMBYGA1UEAwwPaXN0aG11cy10ZXN0LWNhMCAXDTI2MTIwMTIyNTkwOVoYDzIx',
-  'MjYxMTA3MjI1OTA5WjAaMRgwFgYDVQQDDA9pc3RobXVzLXRlc3QtY2EwWTATBgcq',
-  'hkjOPQIBBggqhkjOPQMBBwNCAAQX4144VEfQry+HYYwuBhnUKp7jyvOzcuXUXYiK',
-  'akulQNFnoqIppJ9SHRej5TD2pJtFwLIf33JPkcl1ZymkpHTWo1MwUTAdBgNVHQ4E',
-  'FgQUSzBWrazAvvB+0iznY71mNkjYcnkwHwYDVR0jBBgwFoAUSzBWrazAvvB+0izn',
-  'Y71mNkjYcnkwDwYDVR0TAQH/BAUwAwEB/zAKBggqhkjOPQQDAgNIADBFAiEAx4UT',
-  'a8K7JgRnu3HAXQzbRdTr1+cLavNHr+sEFerZ4HECIGCcb5yYNzAjzFIxOdq5Nwfp',
-  'SrOQOMW3pmkTpCFmSieE',
-  '-----END CERTIFICATE-----',
-].join('\n') + '\n';
 const token: PeeringToken = {
   CA: [PEM],
   ManualServerAddresses: null,
