@@ -13,6 +13,7 @@ import { Registry } from './resources.js';
 import { nameCauses, validateCustomResource } from './schema.js';
 import { matcher } from './selectors.js';
 import { toTable } from './table.js';
+import { kubeconfigYaml, readBody, sendError, sendJson } from './wire.js';
 import { ApiStatusError, gvString, qualified, type Json, type KObject, type ResourceType } from './types.js';
 
 type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -57,7 +58,7 @@ export class ApiServer {
   constructor(opts: ApiServerOptions = {}) {
     this.#opts = opts;
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-      this.#handle(req, res).catch((err: unknown) => this.#sendError(res, err));
+      this.#handle(req, res).catch((err: unknown) => sendError(res, err));
     };
     this.#server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
     for (const ns of ['default', 'kube-system', 'kube-public']) {
@@ -79,27 +80,7 @@ export class ApiServer {
 
   /** A kubeconfig for this server (its CA when serving HTTPS; no credentials). */
   kubeconfig(namespace = 'default'): string {
-    return [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      `- name: double`,
-      '  cluster:',
-      `    server: ${this.url}`,
-      ...(this.#opts.tls ? [`    certificate-authority-data: ${Buffer.from(this.#opts.tls.ca).toString('base64')}`] : []),
-      'contexts:',
-      '- name: double',
-      '  context:',
-      '    cluster: double',
-      '    user: admin',
-      `    namespace: ${namespace}`,
-      'current-context: double',
-      'users:',
-      '- name: admin',
-      '  user:',
-      '    token: double-admin-token',
-      '',
-    ].join('\n');
+    return kubeconfigYaml(this.url, namespace, this.#opts.tls?.ca);
   }
 
   /** Direct read for assertions. */
@@ -168,33 +149,6 @@ export class ApiServer {
 
   // ---- HTTP ----
 
-  #sendJson(res: http.ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
-    const text = JSON.stringify(body);
-    res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
-    res.end(text);
-  }
-
-  #sendError(res: http.ServerResponse, err: unknown): void {
-    const e = err instanceof ApiStatusError ? err : new ApiStatusError(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`);
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    this.#sendJson(res, e.code, e.toStatus());
-  }
-
-  async #body(req: http.IncomingMessage): Promise<unknown> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
-    if (text.trim() === '') return undefined;
-    try {
-      return JSON.parse(text);
-    } catch (err) {
-      throw new ApiStatusError(400, 'BadRequest', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml: ${(err as Error).message}`);
-    }
-  }
-
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
@@ -202,9 +156,9 @@ export class ApiServer {
     const p = url.pathname.replace(/\/+$/, '');
     const host = req.headers.host ?? '127.0.0.1';
     if (method === 'GET') {
-      if (p === '/version') return this.#sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.3-isthmus-double', platform: 'linux/amd64' });
-      if (p === '/api') return this.#sendJson(res, 200, apiVersions(host));
-      if (p === '/apis') return this.#sendJson(res, 200, apiGroupList(this.registry));
+      if (p === '/version') return sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.3-isthmus-double', platform: 'linux/amd64' });
+      if (p === '/api') return sendJson(res, 200, apiVersions(host));
+      if (p === '/apis') return sendJson(res, 200, apiGroupList(this.registry));
       if (p === '/healthz' || p === '/readyz' || p === '/livez') {
         res.writeHead(200, { 'Content-Type': 'text/plain' });
         return void res.end('ok');
@@ -212,21 +166,21 @@ export class ApiServer {
       if (p === '/openapi/v3' || p.startsWith('/openapi/v3/')) {
         const doc = openapi(this.registry, p === '/openapi/v3' ? undefined : p.slice('/openapi/v3/'.length));
         if (!doc) throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
-        return this.#sendJson(res, 200, doc);
+        return sendJson(res, 200, doc);
       }
       if (p === '/openapi/v2') throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
-      if (p === '/api/v1') return this.#sendJson(res, 200, resourceList(this.registry, '', 'v1'));
+      if (p === '/api/v1') return sendJson(res, 200, resourceList(this.registry, '', 'v1'));
       const g = /^\/apis\/([^/]+)$/.exec(p);
       if (g) {
         const doc = apiGroup(this.registry, g[1] as string);
         if (!doc) throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
-        return this.#sendJson(res, 200, doc);
+        return sendJson(res, 200, doc);
       }
       const gv = /^\/apis\/([^/]+)\/([^/]+)$/.exec(p);
       if (gv) {
         const doc = resourceList(this.registry, gv[1] as string, gv[2] as string);
         if (!doc) throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
-        return this.#sendJson(res, 200, doc);
+        return sendJson(res, 200, doc);
       }
     }
     // /api/v1/... or /apis/<group>/<version>/... then [namespaces/<ns>/]<plural>[/<name>[/status]]
@@ -250,7 +204,7 @@ export class ApiServer {
       if (method === 'GET') return q.get('watch') === 'true' || q.get('watch') === '1' ? this.#watch(req, res, t, namespace, q) : this.#sendList(req, res, t, namespace, q);
       if (method === 'POST') {
         if (t.namespaced && namespace === undefined) throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
-        return this.#create(res, t, namespace, (await this.#body(req)) as KObject, q);
+        return this.#create(res, t, namespace, (await readBody(req)) as KObject, q);
       }
       throw new ApiStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     }
@@ -266,24 +220,24 @@ export class ApiServer {
     }
     if (method === 'DELETE') {
       if (!current) notFound();
-      const opts = (await this.#body(req)) as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined;
+      const opts = (await readBody(req)) as { preconditions?: { resourceVersion?: string; uid?: string } } | undefined;
       const pre = opts?.preconditions;
       if (pre?.resourceVersion && pre.resourceVersion !== current?.metadata.resourceVersion) throw this.#conflict(t, name);
       if (pre?.uid && pre.uid !== current?.metadata.uid) throw new ApiStatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qualified(t)} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current?.metadata.uid}`);
       const cur = current as KObject;
       if ((cur.metadata.finalizers ?? []).length > 0) {
-        if (cur.metadata.deletionTimestamp) return this.#sendJson(res, 202, cur);
+        if (cur.metadata.deletionTimestamp) return sendJson(res, 202, cur);
         const next = clone(cur);
         next.metadata.deletionTimestamp = now();
         next.metadata.deletionGracePeriodSeconds = 0;
-        return this.#sendJson(res, 202, this.#put(t, next, 'MODIFIED'));
+        return sendJson(res, 202, this.#put(t, next, 'MODIFIED'));
       }
       this.#delete(t, cur);
-      return this.#sendJson(res, 200, t.crd ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: t.group, kind: t.plural, uid: cur.metadata.uid } } : cur);
+      return sendJson(res, 200, t.crd ? { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: t.group, kind: t.plural, uid: cur.metadata.uid } } : cur);
     }
     if (method === 'PUT' || method === 'PATCH') {
       if (!current) notFound();
-      const body = await this.#body(req);
+      const body = await readBody(req);
       let next: KObject;
       if (method === 'PUT') next = body as KObject;
       else {
@@ -302,16 +256,16 @@ export class ApiServer {
   }
 
   #sendObject(req: http.IncomingMessage, res: http.ServerResponse, code: number, t: ResourceType, obj: KObject): void {
-    if ((req.headers.accept ?? '').includes('as=Table')) return this.#sendJson(res, code, toTable(t, [obj], String(this.#rv), 'Metadata'));
-    this.#sendJson(res, code, obj);
+    if ((req.headers.accept ?? '').includes('as=Table')) return sendJson(res, code, toTable(t, [obj], String(this.#rv), 'Metadata'));
+    sendJson(res, code, obj);
   }
 
   #sendList(req: http.IncomingMessage, res: http.ServerResponse, t: ResourceType, namespace: string | undefined, q: URLSearchParams): void {
     const match = matcher(q);
     const items = this.#list(t, namespace).filter(match);
     const rv = String(this.#rv);
-    if ((req.headers.accept ?? '').includes('as=Table')) return this.#sendJson(res, 200, toTable(t, items, rv, q.get('includeObject') ?? 'Metadata'));
-    this.#sendJson(res, 200, { kind: t.listKind, apiVersion: gvString(t), metadata: { resourceVersion: rv }, items });
+    if ((req.headers.accept ?? '').includes('as=Table')) return sendJson(res, 200, toTable(t, items, rv, q.get('includeObject') ?? 'Metadata'));
+    sendJson(res, 200, { kind: t.listKind, apiVersion: gvString(t), metadata: { resourceVersion: rv }, items });
   }
 
   #watch(req: http.IncomingMessage, res: http.ServerResponse, t: ResourceType, namespace: string | undefined, q: URLSearchParams): void {
@@ -435,7 +389,7 @@ export class ApiServer {
     this.#normalize(t, obj);
     if (t.plural === 'customresourcedefinitions') this.#registerCrd(obj);
     const stored = this.#put(t, obj, 'ADDED');
-    this.#sendJson(res, 201, stored, this.#warningHeaders(warnings));
+    sendJson(res, 201, stored, this.#warningHeaders(warnings));
   }
 
   #normalize(t: ResourceType, obj: KObject): void {
@@ -497,13 +451,13 @@ export class ApiServer {
     if (!status) await this.#admit(t, 'UPDATE', next, current, false);
     if (this.#objects.get(this.#key(t.group, t.plural, current.metadata.namespace, name)) !== current) throw this.#conflict(t, name);
     const strip = (o: KObject): string => JSON.stringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
-    if (strip(next) === strip(current)) return this.#sendJson(res, 200, current, this.#warningHeaders(warnings));
+    if (strip(next) === strip(current)) return sendJson(res, 200, current, this.#warningHeaders(warnings));
     const spec = (o: KObject): string => JSON.stringify(Object.entries(o).filter(([k]) => k !== 'metadata' && k !== 'status' && k !== 'apiVersion' && k !== 'kind'));
     if (!status && spec(next) !== spec(current)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     if (t.plural === 'customresourcedefinitions' && !status) this.#registerCrd(next);
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
-      return this.#sendJson(res, 200, this.#delete(t, next), this.#warningHeaders(warnings));
+      return sendJson(res, 200, this.#delete(t, next), this.#warningHeaders(warnings));
     }
-    this.#sendJson(res, 200, this.#put(t, next, 'MODIFIED'), this.#warningHeaders(warnings));
+    sendJson(res, 200, this.#put(t, next, 'MODIFIED'), this.#warningHeaders(warnings));
   }
 }
