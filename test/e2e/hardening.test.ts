@@ -12,6 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { PeerStreamService, type ReplicationMessage } from '../../src/gen/hashicorp/consul/internal/peerstream/peerstream_pb.js';
 import { serviceDefinition } from '../../src/server/grpc/codec.js';
 import { startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { call, peering, stateIs } from '../support/peering-api.js';
 
 type Obj = Record<string, unknown>;
 const dir = tempDir('hardening');
@@ -27,16 +28,6 @@ const startA = async (): Promise<AgentProcess> => {
   return a;
 };
 
-async function call(a: AgentProcess, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: () => unknown }> {
-  const r = await fetch(a.httpAddr + path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await r.text();
-  return { status: r.status, text, json: () => JSON.parse(text) as unknown };
-}
-const peering = async (a: AgentProcess, name: string): Promise<Obj | undefined> => {
-  const r = await call(a, 'GET', `/v1/peering/${name}`);
-  return r.status === 200 ? (r.json() as Obj) : undefined;
-};
-const stateIs = (a: AgentProcess, name: string, state: string) => async () => ((await peering(a, name))?.State === state ? true : undefined);
 const decode = (token: string): Obj => JSON.parse(Buffer.from(token, 'base64').toString()) as Obj;
 const encode = (t: Obj): string => Buffer.from(JSON.stringify(t)).toString('base64');
 

@@ -8,6 +8,7 @@ import { PeerStreamService, type ReplicationMessage } from '../../src/gen/hashic
 import { serviceDefinition } from '../../src/server/grpc/codec.js';
 import { runCli, startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { dnsQuery } from '../support/dns.js';
+import { call, peering, stateIs } from '../support/peering-api.js';
 
 type Obj = Record<string, unknown>;
 const dir = tempDir('peering');
@@ -27,16 +28,6 @@ const startA = async (): Promise<AgentProcess> => {
 };
 const startB = (): Promise<AgentProcess> => startAgent(['--data-dir', dataB, '--node', 'b1', '--datacenter', 'west', '--config-file', cfg]);
 
-async function call(a: AgentProcess, method: string, path: string, body?: unknown): Promise<{ status: number; text: string; json: () => unknown }> {
-  const r = await fetch(a.httpAddr + path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await r.text();
-  return { status: r.status, text, json: () => JSON.parse(text) as unknown };
-}
-const peering = async (a: AgentProcess, name: string): Promise<Obj | undefined> => {
-  const r = await call(a, 'GET', `/v1/peering/${name}`);
-  return r.status === 200 ? (r.json() as Obj) : undefined;
-};
-const stateIs = (a: AgentProcess, name: string, state: string) => async () => ((await peering(a, name))?.State === state ? true : undefined);
 const imported = async (a: AgentProcess, svc: string, peer = 'east'): Promise<{ Node: Obj; Service: Obj; Checks: Obj[] }[]> =>
   (await call(a, 'GET', `/v1/health/service/${svc}?peer=${peer}`)).json() as { Node: Obj; Service: Obj; Checks: Obj[] }[];
 const register = (a: AgentProcess, body: unknown) => call(a, 'PUT', '/v1/agent/service/register', body);
