@@ -1,21 +1,13 @@
 // `isthmus acl bootstrap | policy create|list|read|delete | token create|list|read|delete`.
 import { readFileSync } from 'node:fs';
-import type { AclPolicy, AclToken } from '../../../sdk/client.js';
+import type { AclPolicy } from '../../../sdk/client.js';
 import { UsageError, type Command, type CommandContext } from '../../command.js';
 import { toJson } from '../../output.js';
-
-function tokenText(t: AclToken): string {
-  const lines = [
-    `AccessorID:       ${t.AccessorID}`,
-    `SecretID:         ${t.SecretID}`,
-    `Description:      ${t.Description}`,
-    `Local:            ${t.Local}`,
-    `Create Time:      ${t.CreateTime}`,
-  ];
-  if (t.Policies.length) lines.push('Policies:', ...t.Policies.map((p) => `   ${p.ID} - ${p.Name}`));
-  if (t.ServiceIdentities?.length) lines.push('Service Identities:', ...t.ServiceIdentities.map((s) => `   ${s.ServiceName} (Datacenters: all)`));
-  return lines.join('\n');
-}
+import { tokenText } from './common.js';
+import { AUTH_METHOD_COMMANDS } from './auth-methods.js';
+import { BINDING_RULE_COMMANDS } from './binding-rules.js';
+import { LOGIN_COMMANDS } from './login.js';
+import { ROLE_COMMANDS } from './roles.js';
 
 function policyText(p: AclPolicy): string {
   return [`ID:           ${p.ID}`, `Name:         ${p.Name}`, `Description:  ${p.Description}`, ...(p.Rules !== undefined ? ['Rules:', p.Rules] : [])].join('\n');
@@ -161,4 +153,8 @@ export const ACL_COMMANDS: Command[] = [
   aclTokenListCommand,
   aclTokenReadCommand,
   aclTokenDeleteCommand,
+  ...ROLE_COMMANDS,
+  ...AUTH_METHOD_COMMANDS,
+  ...BINDING_RULE_COMMANDS,
+  ...LOGIN_COMMANDS,
 ];
