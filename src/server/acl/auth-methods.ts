@@ -50,6 +50,7 @@ export function validateKubernetesConfig(raw: Record<string, unknown> | undefine
   for (const [k, v] of Object.entries(raw ?? {})) {
     const key = KUBE_KEYS.find((x) => x.toLowerCase() === k.toLowerCase());
     if (!key) unknown.push(k);
+    else if (v === undefined || v === null) continue;
     else if (typeof v !== 'string') throw invalid(`Invalid Auth Method: 1 error(s) decoding:\n\n* '${key}' expected type 'string', got unconvertible type '${Array.isArray(v) ? '[]interface {}' : typeof v}'`);
     else cfg[key] = v;
   }
