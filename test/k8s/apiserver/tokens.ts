@@ -61,7 +61,12 @@ export class ServiceAccountTokens {
     const parts = token.split('.');
     if (parts.length !== 3) return fail('token lookup failed');
     const [h, p, s] = parts as [string, string, string];
-    const ok = createVerify('SHA256').update(`${h}.${p}`).verify({ key: this.#key.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'));
+    let ok = false;
+    try {
+      ok = createVerify('SHA256').update(`${h}.${p}`).verify({ key: this.#key.publicKey, dsaEncoding: 'ieee-p1363' }, Buffer.from(s, 'base64url'));
+    } catch {
+      ok = false;
+    }
     if (!ok) return fail('square/go-jose: error in cryptographic primitive');
     let claims: Claims;
     try {
@@ -89,7 +94,9 @@ export class ServiceAccountTokens {
     const tr = /^\/api\/v1\/namespaces\/([^/]+)\/serviceaccounts\/([^/]+)\/token$/.exec(path);
     if (tr) {
       const [namespace, name] = [decodeURIComponent(tr[1] as string), decodeURIComponent(tr[2] as string)];
-      const body = ((await readBody(req)) ?? {}) as { spec?: { audiences?: string[]; expirationSeconds?: number } };
+      // kubectl sends TokenRequest as protobuf (the double speaks JSON): its defaults apply then.
+      const json = (req.headers['content-type'] ?? 'application/json').startsWith('application/json');
+      const body = (json ? ((await readBody(req)) ?? {}) : (req.resume(), {})) as { spec?: { audiences?: string[]; expirationSeconds?: number } };
       const expiry = Math.max(MIN_EXPIRY_S, body.spec?.expirationSeconds ?? DEFAULT_EXPIRY_S);
       const audiences = body.spec?.audiences?.length ? body.spec.audiences : [ISSUER];
       const minted = this.mint(namespace, name, expiry, audiences);
