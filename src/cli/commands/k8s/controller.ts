@@ -9,7 +9,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 
 export const k8sControllerCommand: Command = {
   path: ['k8s', 'controller'],
-  summary: 'Run the Kubernetes controller (PeeringAcceptor/PeeringDialer, config-entry CRDs, admission webhooks)',
+  summary: 'Run the Kubernetes controller (PeeringAcceptor/PeeringDialer, config-entry CRDs, endpoints sync, admission webhooks)',
   usage: 'isthmus k8s controller [--kubeconfig FILE] [--http-addr ADDR] [--namespace NS] [--enable-peering=true|false] [--webhook-addr HOST:PORT --webhook-tls-cert-file F --webhook-tls-key-file F]',
   flags: {
     kubeconfig: { type: 'string', doc: 'Kubeconfig file (default $KUBECONFIG, then the in-cluster service account).' },
@@ -69,8 +69,10 @@ export const k8sControllerCommand: Command = {
       ctx.out(`==> Admission webhooks: https://${bound.host}:${bound.port}`);
     }
     await controller.start();
+    const endpoints = (await import('../../../k8s/endpoints/controller.js')).startEndpointsController({ kube, server, log, resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}) });
     ctx.out(`==> Kubernetes controller running (server ${address}, datacenter ${datacenter})`);
     await untilSignal();
+    await endpoints.stop();
     await controller.stop();
     await webhook?.stop();
   },
