@@ -20,6 +20,7 @@ export const k8sControllerCommand: Command = {
     'webhook-tls-key-file': { type: 'string', doc: 'Private key (PEM) of the webhooks.' },
     'resync-period': { type: 'string', doc: 'How often every resource is reconciled again, as a duration (default 30s).' },
     'log-level': { type: 'string', doc: 'trace, debug, info, warn or error.' },
+    'acl-auth-method': { type: 'string', doc: 'The auth method injected pods log in with: the endpoints controller deletes the login tokens of pods that are gone.' },
   },
   async run({ flags }, ctx) {
     const level = (str(flags['log-level']) ?? 'info') as LogLevel;
@@ -69,7 +70,7 @@ export const k8sControllerCommand: Command = {
       ctx.out(`==> Admission webhooks: https://${bound.host}:${bound.port}`);
     }
     await controller.start();
-    const endpoints = (await import('../../../k8s/endpoints/controller.js')).startEndpointsController({ kube, server, log, resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}) });
+    const endpoints = (await import('../../../k8s/endpoints/controller.js')).startEndpointsController({ kube, server, log, resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}), ...(str(flags['acl-auth-method']) ? { authMethod: str(flags['acl-auth-method']) } : {}) });
     ctx.out(`==> Kubernetes controller running (server ${address}, datacenter ${datacenter})`);
     await untilSignal();
     await endpoints.stop();
