@@ -40,6 +40,13 @@ export class EndpointsController {
   /** Manual VIPs already set, per service, so they are written once rather than on every reconcile. */
   readonly #vipsSet = new Map<string, string>();
   readonly #lastError = new Map<string, string>();
+  /**
+   * k8s services the catalog holds instances for (from sweeps and our own writes). Once a sweep has succeeded,
+   * an Endpoints object with nothing to register and nothing held skips the catalog read: most Endpoints in a
+   * cluster have no injected pods, and some change often.
+   */
+  readonly #held = new Set<string>();
+  #heldKnown = false;
   #stopInformer: (() => void) | undefined;
   #resync: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -50,9 +57,11 @@ export class EndpointsController {
     this.#queue = new KeyedQueue((key) => this.#reconcile(key), { baseDelayMs: o.retryBaseMs ?? 500, maxDelayMs: o.maxRetryDelayMs ?? 30_000 });
   }
 
-  start(): void {
+  async start(): Promise<void> {
     const { kube, namespace } = this.#o;
-    let swept = false;
+    // The catalog first: what is held is known before the first reconcile (a server not up yet is retried by
+    // the resync sweeps; until one succeeds every reconcile reads the catalog).
+    await this.#sweep();
     this.#stopInformer = inform({
       kube,
       log: this.#log,
@@ -61,11 +70,6 @@ export class EndpointsController {
       onKey: (key) => {
         this.#known.add(key);
         this.#queue.add(key);
-      },
-      onListed: () => {
-        // After the first list: instances whose Endpoints are gone (deleted while we were down) are found too.
-        if (!swept) void this.#sweep();
-        swept = true;
       },
     });
     this.#resync = setInterval(() => {
@@ -90,8 +94,11 @@ export class EndpointsController {
       for (const h of held) {
         const m = h.Service.Meta ?? {};
         const key = `${m[META.k8sNamespace] ?? ''}/${m[META.k8sServiceName] ?? ''}`;
+        this.#held.add(key);
+        // Instances whose Endpoints are gone (also deleted while the controller was down) are found here.
         if (!this.#known.has(key)) this.#queue.add(key);
       }
+      this.#heldKnown = true;
     } catch (err) {
       this.#log.warn('reading the catalog for stale instances failed; will retry at the next resync', { error: (err as Error).message });
     }
@@ -129,7 +136,13 @@ export class EndpointsController {
         }
       }
       const plan = planEndpoints({ namespace, name, endpoints, pods, service, nodes });
+      const nothingToDo = plan.registrations.length === 0 && plan.retained.length === 0 && plan.errors.length === 0;
+      if (nothingToDo && this.#heldKnown && !this.#held.has(key)) {
+        if (plan.requeueMs !== undefined) this.#queue.add(key, plan.requeueMs);
+        return;
+      }
       const held = (await heldInstances(server, this.#o.namespace)).filter((h) => heldFor(h, namespace, name));
+      if (plan.registrations.length > 0) this.#held.add(key);
       const diff = diffRegistrations(plan.registrations, held, plan.retained);
       const errors = [...plan.errors];
       for (const r of diff.register) {
@@ -168,6 +181,7 @@ export class EndpointsController {
         this.#queue.add(key, plan.requeueMs);
       }
       if (errors.length > 0) throw new Error(errors.join('; '));
+      if (plan.registrations.length === 0 && plan.retained.length === 0) this.#held.delete(key);
       if (this.#lastError.delete(key)) log.info('endpoints reconciled after earlier failures', {});
     } catch (err) {
       const message = (err as Error).message;
@@ -195,8 +209,8 @@ export class EndpointsController {
 }
 
 /** Starts the controller (the CLI's one line); the answer stops it. */
-export function startEndpointsController(o: EndpointsControllerOptions): EndpointsController {
+export async function startEndpointsController(o: EndpointsControllerOptions): Promise<EndpointsController> {
   const c = new EndpointsController(o);
-  c.start();
+  await c.start();
   return c;
 }

@@ -11,8 +11,6 @@ export interface InformerOptions {
   path: string;
   /** Called with `<namespace>/<name>` for every add, change, delete, and for every object on each relist. */
   onKey: (key: string) => void;
-  /** Called once after each successful list (the keys it holds). */
-  onListed?: (keys: Set<string>) => void;
 }
 
 const keyOf = (o: Obj): string => `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
@@ -37,7 +35,6 @@ export function inform(o: InformerOptions): () => void {
       for (const k of known) if (!keys.has(k)) o.onKey(k);
       for (const k of keys) o.onKey(k);
       known = keys;
-      o.onListed?.(keys);
       rv = list.resourceVersion;
       backoff = 500;
       await watch();

@@ -70,7 +70,7 @@ export const k8sControllerCommand: Command = {
       ctx.out(`==> Admission webhooks: https://${bound.host}:${bound.port}`);
     }
     await controller.start();
-    const endpoints = (await import('../../../k8s/endpoints/controller.js')).startEndpointsController({ kube, server, log, resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}), ...(str(flags['acl-auth-method']) ? { authMethod: str(flags['acl-auth-method']) } : {}) });
+    const endpoints = await (await import('../../../k8s/endpoints/controller.js')).startEndpointsController({ kube, server, log, resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}), ...(str(flags['acl-auth-method']) ? { authMethod: str(flags['acl-auth-method']) } : {}) });
     ctx.out(`==> Kubernetes controller running (server ${address}, datacenter ${datacenter})`);
     await untilSignal();
     await endpoints.stop();
