@@ -166,7 +166,9 @@ export class EndpointsController {
       }
       for (const v of plan.virtualIps) {
         const want = JSON.stringify(v.ManualVIPs);
-        if (this.#vipsSet.get(v.Service) === want) continue;
+        // Again whenever a proxy of the service was (re)registered: a VIP freed meanwhile loses its manual IPs.
+        const proxyWritten = diff.register.some((r) => r.Service.Kind === 'connect-proxy' && r.Service.Proxy?.DestinationServiceName === v.Service);
+        if (this.#vipsSet.get(v.Service) === want && !proxyWritten) continue;
         try {
           await setVirtualIps(server, v);
           this.#vipsSet.set(v.Service, want);
