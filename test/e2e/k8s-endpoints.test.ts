@@ -176,6 +176,22 @@ describe('Kubernetes endpoints sync end to end (API-server double, real agent, r
     assert.deepEqual((await get('/v1/catalog/service/plain')).body, []);
   });
 
+  it('an address whose pod has no IPs yet is registered once the kubelet writes them', async () => {
+    const late = pod('late-1', 'late', '10.244.0.12');
+    late.status = { phase: 'Pending' };
+    await apply(service('late', { spec: { clusterIP: '10.96.0.14', ports: [{ port: 80, targetPort: 8080 }] } }), late, endpoints('late', [], [['late-1', '10.244.0.12']]));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.deepEqual((await get('/v1/catalog/service/late')).body, [], 'nothing registered without a pod IP and host IP');
+    await kubectl('patch', 'pod', 'late-1', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running', podIP: '10.244.0.12', hostIP: '172.18.0.2' } }));
+    const [svc] = await until(async () => {
+      const b = (await get('/v1/catalog/service/late')).body;
+      return b.length === 1 ? b : false;
+    }, 'late registered');
+    assert.equal(svc?.ServiceAddress, '10.244.0.12');
+    await kubectl('delete', 'endpoints', 'late');
+    await until(async () => (await get('/v1/catalog/service/late')).body.length === 0, 'late deregistered');
+  });
+
   it('pod deletion (its address removed) deregisters the service, the sidecar and their checks', async () => {
     await kubectl('delete', 'pod', 'web-7d4');
     await apply(endpoints('web', []));
