@@ -9,7 +9,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 
 export const k8sControllerCommand: Command = {
   path: ['k8s', 'controller'],
-  summary: 'Run the Kubernetes controller (PeeringAcceptor/PeeringDialer, config-entry CRDs, admission webhooks)',
+  summary: 'Run the Kubernetes controller (PeeringAcceptor/PeeringDialer, config-entry CRDs, endpoints sync, admission webhooks)',
   usage: 'isthmus k8s controller [--kubeconfig FILE] [--http-addr ADDR] [--namespace NS] [--enable-peering=true|false] [--webhook-addr HOST:PORT --webhook-tls-cert-file F --webhook-tls-key-file F]',
   flags: {
     kubeconfig: { type: 'string', doc: 'Kubeconfig file (default $KUBECONFIG, then the in-cluster service account).' },
@@ -20,6 +20,7 @@ export const k8sControllerCommand: Command = {
     'webhook-tls-key-file': { type: 'string', doc: 'Private key (PEM) of the webhooks.' },
     'resync-period': { type: 'string', doc: 'How often every resource is reconciled again, as a duration (default 30s).' },
     'log-level': { type: 'string', doc: 'trace, debug, info, warn or error.' },
+    'acl-auth-method': { type: 'string', doc: 'The auth method injected pods log in with: the endpoints controller deletes the login tokens of pods that are gone.' },
   },
   async run({ flags }, ctx) {
     const level = (str(flags['log-level']) ?? 'info') as LogLevel;
@@ -69,8 +70,10 @@ export const k8sControllerCommand: Command = {
       ctx.out(`==> Admission webhooks: https://${bound.host}:${bound.port}`);
     }
     await controller.start();
+    const endpoints = await (await import('../../../k8s/endpoints/controller.js')).startEndpointsController({ kube, server, log, resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}), ...(str(flags['acl-auth-method']) ? { authMethod: str(flags['acl-auth-method']) } : {}) });
     ctx.out(`==> Kubernetes controller running (server ${address}, datacenter ${datacenter})`);
     await untilSignal();
+    await endpoints.stop();
     await controller.stop();
     await webhook?.stop();
   },
