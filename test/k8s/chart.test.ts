@@ -96,7 +96,7 @@ describe('helm chart', () => {
     const role = find(objs, 'ClusterRole', 'r-isthmus-connect-injector') as unknown as { rules: { resources: string[] }[] };
     assert.ok(!role.rules.some((r) => r.resources.includes('secrets')));
     const hooks = find(objs, 'MutatingWebhookConfiguration', 'r-isthmus-connect-injector') as unknown as { webhooks: { name: string }[] };
-    assert.deepEqual(hooks.webhooks.map((w) => w.name), ['exportedservices', 'meshes', 'proxydefaults', 'servicedefaults', 'serviceintentions', 'serviceresolvers'].map((p) => `mutate-${p}.consul.hashicorp.com`));
+    assert.deepEqual(hooks.webhooks.map((w) => w.name), ['r-isthmus-connect-injector.consul.hashicorp.com', ...['exportedservices', 'meshes', 'proxydefaults', 'servicedefaults', 'serviceintentions', 'serviceresolvers'].map((p) => `mutate-${p}.consul.hashicorp.com`)]);
     const ctl = find(objs, 'Deployment', 'r-isthmus-connect-injector') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
     assert.ok(ctl.spec.template.spec.containers[0]?.args.includes('--enable-peering=false'));
   });
