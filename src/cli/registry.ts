@@ -30,6 +30,7 @@ import { servicesExportedServicesCommand, servicesImportedServicesCommand } from
 import { configDeleteCommand, configListCommand, configReadCommand } from './commands/config/read.js';
 import { KV_COMMANDS } from './commands/kv/index.js';
 import { k8sControllerCommand } from './commands/k8s/controller.js';
+import { k8sServerAclInitCommand } from './commands/k8s/server-acl-init.js';
 
 export const COMMANDS: readonly Command[] = [
   agentCommand,
@@ -60,6 +61,7 @@ export const COMMANDS: readonly Command[] = [
   ...ACL_COMMANDS,
   ...KV_COMMANDS,
   k8sControllerCommand,
+  k8sServerAclInitCommand,
 ];
 
 /** Flags every command takes. */

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseGoDuration } from '../../../lib/duration.js';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../../../lib/log.js';
 import { UsageError, type Command } from '../../command.js';
+import { credentialsFromFlags, LOGIN_FLAGS } from '../connect/login-flags.js';
 import { untilSignal } from '../connect/run-until-signal.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -10,7 +11,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export const k8sControllerCommand: Command = {
   path: ['k8s', 'controller'],
   summary: 'Run the Kubernetes controller (PeeringAcceptor/PeeringDialer, config-entry CRDs, admission webhooks)',
-  usage: 'isthmus k8s controller [--kubeconfig FILE] [--http-addr ADDR] [--namespace NS] [--enable-peering=true|false] [--webhook-addr HOST:PORT --webhook-tls-cert-file F --webhook-tls-key-file F]',
+  usage: 'isthmus k8s controller [--kubeconfig FILE] [--http-addr ADDR] [--namespace NS] [--enable-peering=true|false] [--webhook-addr HOST:PORT --webhook-tls-cert-file F --webhook-tls-key-file F] [-login-auth-method NAME [-login-bearer-token-path F] [-login-meta k=v]... [-login-datacenter DC]]',
   flags: {
     kubeconfig: { type: 'string', doc: 'Kubeconfig file (default $KUBECONFIG, then the in-cluster service account).' },
     namespace: { type: 'string', doc: 'Namespace to watch (default: all namespaces).' },
@@ -20,6 +21,7 @@ export const k8sControllerCommand: Command = {
     'webhook-tls-key-file': { type: 'string', doc: 'Private key (PEM) of the webhooks.' },
     'resync-period': { type: 'string', doc: 'How often every resource is reconciled again, as a duration (default 30s).' },
     'log-level': { type: 'string', doc: 'trace, debug, info, warn or error.' },
+    ...LOGIN_FLAGS,
   },
   async run({ flags }, ctx) {
     const level = (str(flags['log-level']) ?? 'info') as LogLevel;
@@ -36,8 +38,6 @@ export const k8sControllerCommand: Command = {
     if (webhookAddr && !wh) throw new UsageError('--webhook-addr must be HOST:PORT');
 
     // --http-addr / CONSUL_HTTP_ADDR, --token / CONSUL_HTTP_TOKEN and the TLS flags, as every command reads them.
-    const server = ctx.client();
-    const address = server.address;
     const log = createLogger({ level }).child({ component: 'k8s-controller' });
     // Loaded here, not at the top: @kubernetes/client-node is heavy, and every other CLI command would pay for it.
     const { kubeApi, loadKubeConfig } = await import('../../../k8s/kube.js');
@@ -50,6 +50,13 @@ export const k8sControllerCommand: Command = {
     } catch (err) {
       throw new Error(kubeconfig ? `cannot load kubeconfig ${JSON.stringify(kubeconfig)}: ${(err as Error).message}` : `no --kubeconfig or $KUBECONFIG, and not running in a cluster: ${(err as Error).message}`);
     }
+
+    // With -login-auth-method (managed ACLs: the component auth method), the controller's token comes from a login
+    // with its service-account token; the server may come up after the controller, so the login waits for it.
+    const creds = await credentialsFromFlags(flags, ctx, { retryForMs: 10 * 60_000, onRetry: (err) => log.warn('login: waiting for the server', { error: err.message }) });
+    if (creds.session) log.info('logged in', { authMethod: flags['login-auth-method'], accessorId: creds.session.token.AccessorID });
+    const server = creds.client;
+    const address = server.address;
 
     // The server may start after the controller (as pods do): wait for it, saying so.
     let datacenter = '';
@@ -73,5 +80,6 @@ export const k8sControllerCommand: Command = {
     await untilSignal();
     await controller.stop();
     await webhook?.stop();
+    await creds.release((m) => log.warn(m));
   },
 };
