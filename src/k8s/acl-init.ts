@@ -48,7 +48,7 @@ export async function serverAclInit(deps: AclInitDeps, o: AclInitOptions): Promi
         log.debug(`Success: ${what}`);
         return v;
       } catch (err) {
-        const healable = err instanceof ConnectionError || err instanceof NotYet || (err instanceof ApiError && err.status >= 500);
+        const healable = err instanceof ConnectionError || err instanceof NotYet || (err instanceof ApiError && err.status >= 500 && err.status !== 501);
         if (!healable) throw new Error(`${what}: ${(err as Error).message}`);
         if (Date.now() + retryMs > deadline) throw new Error(`${what}: gave up after ${Math.round(deps.timeoutMs / 1000)}s: ${(err as Error).message}`);
         if (attempt === 1 || attempt % 10 === 0) log.warn(`Failure: ${what}, retrying`, { error: (err as Error).message });
