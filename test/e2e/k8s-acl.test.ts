@@ -6,6 +6,7 @@
 // mints that token with kubectl and stores it). Real: server, CLI processes, kubectl, HTTP, TokenReview round trips.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import tls from 'node:tls';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -183,8 +184,9 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
 
   it('a mesh gateway logs in with its service account, gets exactly its role, registers itself, and logs out on exit', async () => {
     const tokenFile = await saToken(`${PREFIX}-mesh-gateway`);
+    const gwPort = await freePort();
     const gw = await startCli(
-      ['connect', 'gateway', '--kind', 'mesh', '--register', '--address', `127.0.0.1:${await freePort()}`, '--wan-address', '198.51.100.7:443', '--http-addr', agent.httpAddr, '-login-auth-method', COMPONENT_METHOD, '-login-bearer-token-path', tokenFile, '-login-meta', 'component=mesh-gateway'],
+      ['connect', 'gateway', '--kind', 'mesh', '--register', '--address', `127.0.0.1:${gwPort}`, '--wan-address', '198.51.100.7:443', '--http-addr', agent.httpAddr, '-login-auth-method', COMPONENT_METHOD, '-login-bearer-token-path', tokenFile, '-login-meta', 'component=mesh-gateway'],
       /Mesh gateway running/,
       30_000,
     );
@@ -204,6 +206,24 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
     }, 'the gateway registered itself');
     assert.equal(reg[0]?.ServiceKind, 'mesh-gateway');
     assert.deepEqual((reg[0]?.ServiceTaggedAddresses as Record<string, { Address: string; Port: number }>).wan, { Address: '198.51.100.7', Port: 443 });
+    // Its job includes carrying peering control-plane traffic to this server (mesh entry PeerThroughMeshGateways),
+    // which it finds without agent:read (the policy grants none): a TLS handshake through it reaches the server.
+    assert.equal((await http('PUT', '/v1/config', bootstrap, { Kind: 'mesh', Name: 'mesh', Peering: { PeerThroughMeshGateways: true } })).status, 200);
+    const td = (await http('GET', '/v1/connect/ca/roots')).json<{ TrustDomain: string }>().TrustDomain;
+    const serverName = `server.dc1.peering.${td}`;
+    const san = await waitFor(
+      () =>
+        new Promise<string | undefined>((resolve) => {
+          const s = tls.connect({ host: '127.0.0.1', port: gwPort, servername: serverName, ALPNProtocols: ['h2'], rejectUnauthorized: false }, () => {
+            resolve(s.getPeerCertificate().subjectaltname);
+            s.destroy();
+          });
+          s.on('error', () => resolve(undefined));
+        }),
+      'a TLS handshake with the server through the gateway',
+      15_000,
+    );
+    assert.match(san, new RegExp(`DNS:${serverName.replace(/\./g, '\\.')}`));
     await gw.stop();
     assert.deepEqual(await loginTokens(COMPONENT_METHOD), [], 'logged out on shutdown');
     assert.deepEqual((await http('GET', '/v1/catalog/service/mesh-gateway')).json(), [], 'deregistered on shutdown');
