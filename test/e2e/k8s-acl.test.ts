@@ -266,6 +266,7 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
       const [metaTok] = await loginTokens(WORKLOAD_METHOD);
       assert.equal((await tokenDetail(metaTok?.AccessorID as string)).Description, `token created via login: {"pod":"${NS}/web-7d9f"}`);
       await withMeta.stop();
+      assert.deepEqual(await loginTokens(WORKLOAD_METHOD), [], `logged out on shutdown:\n${withMeta.output()}`);
 
       const dflt = await run(['connect', 'proxy', '-sidecar-for', 'web-1', '-http-addr', agent.httpAddr, '-login-auth-method', WORKLOAD_METHOD, '-login-bearer-token-path', await saToken('default')]);
       assert.notEqual(dflt.code, 0);

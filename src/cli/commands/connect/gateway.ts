@@ -37,7 +37,10 @@ export const connectGatewayCommand: Command = {
     }
     ctx.out(`==> Mesh gateway running\n    Listening: ${bound.host}:${bound.port}`);
     await untilSignal();
-    await gw.stop();
-    await creds.release((m) => log.warn(m));
+    try {
+      await gw.stop();
+    } finally {
+      await creds.release((m) => log.warn(m));
+    }
   },
 };

@@ -36,7 +36,10 @@ export const connectProxyCommand: Command = {
     if (ports.transparent !== undefined) lines.push(`    Transparent outbound: 127.0.0.1:${ports.transparent}`);
     ctx.out(`==> Sidecar proxy for "${id}" running\n    Inbound mTLS: port ${ports.inbound}\n${lines.join('\n')}`);
     await untilSignal();
-    await proxy.stop();
-    await creds.release((m) => log.warn(m));
+    try {
+      await proxy.stop();
+    } finally {
+      await creds.release((m) => log.warn(m));
+    }
   },
 };

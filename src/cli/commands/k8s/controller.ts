@@ -55,31 +55,35 @@ export const k8sControllerCommand: Command = {
     // with its service-account token; the server may come up after the controller, so the login waits for it.
     const creds = await credentialsFromFlags(flags, ctx, { retryForMs: 10 * 60_000, onRetry: (err) => log.warn('login: waiting for the server', { error: err.message }) });
     if (creds.session) log.info('logged in', { authMethod: flags['login-auth-method'], accessorId: creds.session.token.AccessorID });
-    const server = creds.client;
-    const address = server.address;
+    // Logged out whatever happens next (a failed start included), so no login token outlives the process.
+    try {
+      const server = creds.client;
+      const address = server.address;
 
-    // The server may start after the controller (as pods do): wait for it, saying so.
-    let datacenter = '';
-    for (let attempt = 0; !datacenter; attempt++) {
-      try {
-        datacenter = (await server.self()).Config.Datacenter;
-      } catch (err) {
-        if (attempt % 10 === 0) log.warn('waiting for the server', { address, error: (err as Error).message });
-        await new Promise((r) => setTimeout(r, 1000));
+      // The server may start after the controller (as pods do): wait for it, saying so.
+      let datacenter = '';
+      for (let attempt = 0; !datacenter; attempt++) {
+        try {
+          datacenter = (await server.self()).Config.Datacenter;
+        } catch (err) {
+          if (attempt % 10 === 0) log.warn('waiting for the server', { address, error: (err as Error).message });
+          await new Promise((r) => setTimeout(r, 1000));
+        }
       }
+      const controller = new Controller({ kube, server, log, datacenter, enablePeering: peeringFlag === 'true', resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}) });
+      let webhook: InstanceType<typeof WebhookServer> | undefined;
+      if (wh) {
+        webhook = new WebhookServer({ kube, log, cert: readFileSync(certFile as string, 'utf8'), key: readFileSync(keyFile as string, 'utf8'), host: wh[1] as string, port: Number(wh[2]), enablePeering: peeringFlag === 'true' });
+        const bound = await webhook.start();
+        ctx.out(`==> Admission webhooks: https://${bound.host}:${bound.port}`);
+      }
+      await controller.start();
+      ctx.out(`==> Kubernetes controller running (server ${address}, datacenter ${datacenter})`);
+      await untilSignal();
+      await controller.stop();
+      await webhook?.stop();
+    } finally {
+      await creds.release((m) => log.warn(m));
     }
-    const controller = new Controller({ kube, server, log, datacenter, enablePeering: peeringFlag === 'true', resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}) });
-    let webhook: InstanceType<typeof WebhookServer> | undefined;
-    if (wh) {
-      webhook = new WebhookServer({ kube, log, cert: readFileSync(certFile as string, 'utf8'), key: readFileSync(keyFile as string, 'utf8'), host: wh[1] as string, port: Number(wh[2]), enablePeering: peeringFlag === 'true' });
-      const bound = await webhook.start();
-      ctx.out(`==> Admission webhooks: https://${bound.host}:${bound.port}`);
-    }
-    await controller.start();
-    ctx.out(`==> Kubernetes controller running (server ${address}, datacenter ${datacenter})`);
-    await untilSignal();
-    await controller.stop();
-    await webhook?.stop();
-    await creds.release((m) => log.warn(m));
   },
 };
