@@ -143,6 +143,7 @@ export class IsthmusClient {
   readonly #auth: string | undefined;
   readonly #tls: ReturnType<typeof readTls>;
   readonly #query: Record<string, string | true>;
+  readonly #options: ClientOptions;
 
   /** Throws ClientConfigError for a bad address, token file or TLS material (as Consul's client creation fails). */
   constructor(options: ClientOptions = {}) {
@@ -161,6 +162,13 @@ export class IsthmusClient {
     this.#auth = options.auth ? Buffer.from(`${options.auth.username}:${options.auth.password ?? ''}`).toString('base64') : undefined;
     this.#tls = readTls(options.tls ?? {});
     this.#query = options.query ?? {};
+    this.#options = options;
+  }
+
+  /** The same client (address, TLS, query) sending `token` instead of its own (e.g. the SecretID of a login). */
+  withToken(token: string): IsthmusClient {
+    const { tokenFile: _ignored, ...rest } = this.#options;
+    return new IsthmusClient({ ...rest, token });
   }
 
   /** Sends a request and answers the raw response, whatever its status. */

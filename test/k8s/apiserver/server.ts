@@ -65,7 +65,7 @@ export class ApiServer {
     };
     this.#server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
     for (const ns of ['default', 'kube-system', 'kube-public']) {
-      this.#put(this.#type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: this.#newMeta({ name: ns }), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, 'ADDED');
+      this.#put(this.#type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: this.#newMeta({ name: ns, labels: { 'kubernetes.io/metadata.name': ns } }), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, 'ADDED');
     }
   }
 
@@ -347,9 +347,10 @@ export class ApiServer {
     const kind = mutating ? 'mutatingwebhookconfigurations' : 'validatingwebhookconfigurations';
     const cfgType = this.#type('admissionregistration.k8s.io', kind);
     let cur = obj;
+    const nsLabels = t.namespaced ? (this.#objects.get(this.#key('', 'namespaces', undefined, obj.metadata.namespace as string))?.metadata.labels ?? {}) : undefined;
     for (const cfg of this.#list(cfgType, undefined)) {
       for (const w of (cfg.webhooks as Webhook[] | undefined) ?? []) {
-        if (!matches(w, t, operation)) continue;
+        if (!matches(w, t, operation, cur.metadata.labels ?? {}, nsLabels)) continue;
         cur = await callWebhook(w, mutating, t, operation, cur, old, this.#opts.resolveService ?? (() => undefined));
       }
     }
@@ -397,6 +398,8 @@ export class ApiServer {
   }
 
   #normalize(t: ResourceType, obj: KObject): void {
+    // kube-apiserver labels every namespace with its name (what webhooks' namespaceSelectors match on).
+    if (t.plural === 'namespaces') obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata.name as string };
     if (t.plural === 'secrets') {
       const sd = obj.stringData as Record<string, string> | undefined;
       if (sd) {
