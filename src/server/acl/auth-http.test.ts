@@ -105,6 +105,28 @@ describe('roles', () => {
   });
 });
 
+describe('templated policies', () => {
+  it('a token with builtin/service gets that service identity; a role can carry one too; unknown templates are refused', async () => {
+    const tok = await m('PUT', '/v1/acl/token', { TemplatedPolicies: [{ TemplateName: 'builtin/service', TemplateVariables: { Name: 'api' } }] });
+    assert.equal(tok.status, 200, tok.body);
+    assert.deepEqual(tok.json<Obj>().TemplatedPolicies, [{ TemplateName: 'builtin/service', TemplateVariables: { Name: 'api' } }]);
+    assert.deepEqual(
+      await allowed(tok.json<Obj>().SecretID as string, [
+        { Resource: 'service', Segment: 'api', Access: 'write' },
+        { Resource: 'service', Segment: 'web', Access: 'write' },
+      ]),
+      [true, false],
+    );
+    const role = await m('PUT', '/v1/acl/role', { Name: 'dns-role', TemplatedPolicies: [{ TemplateName: 'builtin/dns' }] });
+    assert.equal(role.status, 200, role.body);
+    const viaRole = (await m('PUT', '/v1/acl/token', { Roles: [{ Name: 'dns-role' }] })).json<Obj>().SecretID as string;
+    assert.deepEqual(await allowed(viaRole, [{ Resource: 'node', Segment: 'n', Access: 'read' }, { Resource: 'node', Segment: 'n', Access: 'write' }]), [true, false]);
+    assert.equal((await m('PUT', '/v1/acl/token', { TemplatedPolicies: [{ TemplateName: 'builtin/nope' }] })).body, 'templated policy "builtin/nope" does not exist');
+    assert.equal((await m('PUT', '/v1/acl/token', { TemplatedPolicies: [{ TemplateName: 'builtin/service' }] })).body, 'Failed to validate variables for templated policy "builtin/service": name is required');
+    assert.equal((await m('DELETE', `/v1/acl/role/${role.json<Obj>().ID as string}`)).status, 200);
+  });
+});
+
 describe('expiring tokens', () => {
   it('sets ExpirationTime from ExpirationTTL and refuses an expired token with "ACL not found"', async () => {
     const tok = (await m('PUT', '/v1/acl/token', { ServiceIdentities: [{ ServiceName: 'web' }], ExpirationTTL: '10m' })).json<Obj>();

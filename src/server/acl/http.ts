@@ -24,7 +24,7 @@ export const TOKEN_SCHEMA: ObjectSchema = {
     Roles: { array: LINK },
     ServiceIdentities: { array: { name: 'ACLServiceIdentity', fields: { ServiceName: 'string', Datacenters: { array: 'string' } } } },
     NodeIdentities: { array: { name: 'ACLNodeIdentity', fields: { NodeName: 'string', Datacenter: 'string' } } },
-    TemplatedPolicies: 'any',
+    TemplatedPolicies: { array: { name: 'ACLTemplatedPolicy', fields: { TemplateName: 'string', TemplateID: 'string', TemplateVariables: { name: 'ACLTemplatedPolicyVariables', fields: { Name: 'string' } }, Datacenters: { array: 'string' } } } },
     Local: 'bool',
     AuthMethod: 'string',
     ExpirationTime: 'string',

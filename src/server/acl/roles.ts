@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalid, notFound } from '../../lib/errors.js';
 import type { AclService } from './service.js';
+import { validateTemplatedPolicies, type TemplatedPolicyInput } from './templated-policies.js';
 import type { Indexed, NodeIdentity, RoleRecord, ServiceIdentity } from './types.js';
 
 const ROLE_NAME_RE = /^[A-Za-z0-9\-_]{1,256}$/;
@@ -17,6 +18,7 @@ export interface RoleInput {
   Policies?: { ID?: string; Name?: string }[];
   ServiceIdentities?: { ServiceName?: string; Datacenters?: string[] }[];
   NodeIdentities?: { NodeName?: string; Datacenter?: string }[];
+  TemplatedPolicies?: TemplatedPolicyInput[];
 }
 
 export function isValidRoleName(name: string): boolean {
@@ -74,6 +76,7 @@ export class RoleService {
     const other = this.byName(name);
     if (other && other.value.ID !== id) throw invalid(`Invalid Role: A Role with Name "${name}" already exists`);
     for (const l of input.Policies ?? []) if (!l.ID && !l.Name) throw invalid('Role Policies must specify either an ID or a Name');
+    const templated = validateTemplatedPolicies(input.TemplatedPolicies, 'role');
     return {
       ID: id,
       Name: name,
@@ -81,6 +84,7 @@ export class RoleService {
       Policies: this.#acl.policyLinks(input.Policies),
       ServiceIdentities: roleServiceIdentities(input.ServiceIdentities),
       NodeIdentities: roleNodeIdentities(input.NodeIdentities),
+      ...(templated.length ? { TemplatedPolicies: templated } : {}),
     };
   }
 

@@ -9,7 +9,7 @@ import { GLOBAL_MANAGEMENT, GLOBAL_READ_ONLY, nodeIdentityRules, serviceIdentity
 import { aclNotFound, ANONYMOUS_ACCESSOR_ID } from './errors.js';
 import { parseRules } from './rules.js';
 import { RecordTable, type TableOp } from './table.js';
-import { templatedPolicyRules } from './templated-policies.js';
+import { templatedPolicyRules, validateTemplatedPolicies, type TemplatedPolicyInput } from './templated-policies.js';
 import { GLOBAL_MANAGEMENT_ID, type AuthMethodRecord, type BindingRuleRecord, type Indexed, type PolicyLink, type PolicyRecord, type RoleRecord, type TemplatedPolicy, type TokenRecord } from './types.js';
 
 const KEYS = {
@@ -47,6 +47,7 @@ export interface TokenInput {
   Roles?: { ID?: string; Name?: string }[];
   ServiceIdentities?: { ServiceName?: string; Datacenters?: string[] }[];
   NodeIdentities?: { NodeName?: string; Datacenter?: string }[];
+  TemplatedPolicies?: TemplatedPolicyInput[];
   Local?: boolean;
   ExpirationTime?: string;
   ExpirationTTL?: number;
@@ -229,7 +230,7 @@ export class AclService {
       ...policies.map((p) => p.parsed),
       ...services.map((s) => serviceIdentityRules(s.ServiceName)),
       ...nodes.map((n) => nodeIdentityRules(n.NodeName)),
-      ...(token.TemplatedPolicies ?? []).map((t) => templatedPolicyRules(t)),
+      ...[...(token.TemplatedPolicies ?? []), ...roles.flatMap((r) => r.TemplatedPolicies ?? [])].filter((t) => !t.Datacenters?.length || t.Datacenters.includes(dc)).map((t) => templatedPolicyRules(t)),
     ]);
     const authz = createAuthorizer({
       accessorId: token.AccessorID,
@@ -400,6 +401,8 @@ export class AclService {
       };
       const roles = this.roleLinks(input.Roles);
       if (roles.length > 0) t.Roles = roles;
+      const templated = validateTemplatedPolicies(input.TemplatedPolicies, 'token');
+      if (templated.length > 0) t.TemplatedPolicies = templated;
       if (login) {
         t.AuthMethod = login.AuthMethod;
         if (login.TemplatedPolicies?.length) t.TemplatedPolicies = login.TemplatedPolicies;
@@ -443,6 +446,9 @@ export class AclService {
       const roles = this.roleLinks(input.Roles);
       if (roles.length > 0) t.Roles = roles;
       else delete t.Roles;
+      const templated = validateTemplatedPolicies(input.TemplatedPolicies, 'token');
+      if (templated.length > 0) t.TemplatedPolicies = templated;
+      else delete t.TemplatedPolicies;
       await this.#commit([{ type: 'put', key: KEYS.token(accessor), value: JSON.stringify(t) }]);
       return this.#tokens.get(accessor) as Indexed<TokenRecord>;
     });
@@ -452,7 +458,7 @@ export class AclService {
     const cur = this.#tokens.get(accessor);
     if (!cur) return Promise.reject(notFound('Cannot find token to clone'));
     if (accessor === ANONYMOUS_ACCESSOR_ID) return Promise.reject(invalid('Cannot clone the anonymous token'));
-    return this.createToken({ Description: description ?? cur.value.Description, Policies: cur.value.Policies, Roles: cur.value.Roles ?? [], ServiceIdentities: cur.value.ServiceIdentities, NodeIdentities: cur.value.NodeIdentities, Local: cur.value.Local });
+    return this.createToken({ Description: description ?? cur.value.Description, Policies: cur.value.Policies, Roles: cur.value.Roles ?? [], TemplatedPolicies: cur.value.TemplatedPolicies ?? [], ServiceIdentities: cur.value.ServiceIdentities, NodeIdentities: cur.value.NodeIdentities, Local: cur.value.Local });
   }
 
   deleteToken(accessor: string, requester: Authorizer): Promise<void> {

@@ -33,6 +33,8 @@ export interface NodeIdentity {
 export interface TemplatedPolicy {
   TemplateName: string;
   TemplateVariables?: { Name?: string };
+  /** Datacenters it applies in (all when absent). */
+  Datacenters?: string[];
 }
 
 export interface TokenRecord {
@@ -59,6 +61,7 @@ export interface RoleRecord {
   Policies: PolicyLink[];
   ServiceIdentities: ServiceIdentity[];
   NodeIdentities: NodeIdentity[];
+  TemplatedPolicies?: TemplatedPolicy[];
 }
 
 export interface AuthMethodRecord {
