@@ -28,13 +28,30 @@ export function loginDescription(meta: Record<string, string> | undefined): stri
   return `token created via login: ${JSON.stringify(sorted)}`;
 }
 
+/** Logins validated at once: each may call the Kubernetes API server, and login needs no token. */
+export const MAX_CONCURRENT_LOGINS = 64;
+
 export class LoginService {
   readonly #acl: AclService;
   readonly #validate: IdentityValidator;
+  readonly #max: number;
+  #inFlight = 0;
 
-  constructor(acl: AclService, validate: IdentityValidator = defaultValidator) {
+  constructor(acl: AclService, validate: IdentityValidator = defaultValidator, maxConcurrent = MAX_CONCURRENT_LOGINS) {
     this.#acl = acl;
     this.#validate = validate;
+    this.#max = maxConcurrent;
+  }
+
+  /** Validates within the concurrency bound (an unauthenticated caller cannot fan out without limit). */
+  async #validateBounded(method: AuthMethodRecord, bearer: string): Promise<Identity> {
+    if (this.#inFlight >= this.#max) throw new IsthmusError('RESOURCE_EXHAUSTED', 'rate limit exceeded: too many concurrent logins, try again later');
+    this.#inFlight++;
+    try {
+      return await this.#validate(method, bearer);
+    } finally {
+      this.#inFlight--;
+    }
   }
 
   async login(input: LoginInput): Promise<Indexed<TokenRecord>> {
@@ -42,7 +59,7 @@ export class LoginService {
     const name = input.AuthMethod ?? '';
     const method = this.#acl.authMethods.get(name)?.value;
     if (!method) throw new IsthmusError('PERMISSION_DENIED', `ACL not found: auth method "${name}" not found`, { reason: 'ACL_NOT_FOUND' });
-    const identity = await this.#validate(method, input.BearerToken ?? '');
+    const identity = await this.#validateBounded(method, input.BearerToken ?? '');
     const rules = this.#acl.bindingRules
       .values()
       .filter((r) => r.value.AuthMethod === method.Name)

@@ -48,4 +48,5 @@ describe('ACL records across servers sharing a store', () => {
     ac.abort();
     await follow;
   });
+
 });
