@@ -27,6 +27,23 @@ export interface EndpointsControllerOptions {
   authMethod?: string;
 }
 
+/** Kubernetes reads and catalog writes of one reconcile run this many at a time. */
+const PARALLEL = 8;
+
+/** Runs `f` over `items`, at most `limit` at a time, answers in order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
 const splitKey = (key: string): [string, string] => {
   const i = key.indexOf('/');
   return [key.slice(0, i), key.slice(i + 1)];
@@ -109,6 +126,7 @@ export class EndpointsController {
     const [namespace, name] = splitKey(key);
     const { kube, server } = this.#o;
     const log = this.#log.child({ endpoints: key });
+    const t0 = performance.now();
     try {
       const endpoints = (await kube.getCore('endpoints', namespace, name)) as EndpointsObj | undefined;
       if (!endpoints) this.#known.delete(key);
@@ -118,10 +136,8 @@ export class EndpointsController {
       if (endpoints) {
         const refs = new Set<string>();
         for (const s of endpoints.subsets ?? []) for (const a of [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])]) if (a.targetRef?.kind === 'Pod' && a.targetRef.name) refs.add(a.targetRef.name);
-        for (const p of refs) {
-          const pod = (await kube.getCore('pods', namespace, p)) as PodObj | undefined;
-          if (pod) pods.set(p, pod);
-        }
+        const got = await mapLimit([...refs], PARALLEL, async (p) => (await kube.getCore('pods', namespace, p)) as PodObj | undefined);
+        for (const pod of got) if (pod) pods.set(pod.metadata.name, pod);
         if ([...pods.values()].some(isManaged)) {
           service = (await kube.getCore('services', namespace, name)) as ServiceObj | undefined;
           for (const n of new Set([...pods.values()].filter(isManaged).map((p) => p.spec?.nodeName ?? ''))) {
@@ -141,20 +157,22 @@ export class EndpointsController {
         if (plan.requeueMs !== undefined) this.#queue.add(key, plan.requeueMs);
         return;
       }
+      const t1 = performance.now();
       const held = (await heldInstances(server, this.#o.namespace)).filter((h) => heldFor(h, namespace, name));
+      const t2 = performance.now();
       if (plan.registrations.length > 0) this.#held.add(key);
       const diff = diffRegistrations(plan.registrations, held, plan.retained);
       const errors = [...plan.errors];
-      for (const r of diff.register) {
+      await mapLimit(diff.register, PARALLEL, async (r) => {
         try {
           await register(server, r);
           log.info('registered', { serviceID: r.Service.ID, service: r.Service.Service, kind: r.Service.Kind ?? 'typical', node: r.Node, health: r.Check.Status });
         } catch (err) {
           errors.push(`registering ${r.Service.ID}: ${(err as Error).message}`);
         }
-      }
+      });
       const gone: HeldInstance[] = [];
-      for (const d of diff.deregister) {
+      await mapLimit(diff.deregister, PARALLEL, async (d) => {
         try {
           await deregister(server, d);
           log.info('deregistered', { serviceID: d.ServiceID, node: d.Node });
@@ -163,7 +181,7 @@ export class EndpointsController {
         } catch (err) {
           errors.push(`deregistering ${d.ServiceID}: ${(err as Error).message}`);
         }
-      }
+      });
       for (const v of plan.virtualIps) {
         const want = JSON.stringify(v.ManualVIPs);
         // Again whenever a proxy of the service was (re)registered: a VIP freed meanwhile loses its manual IPs.
@@ -182,6 +200,7 @@ export class EndpointsController {
         log.debug('a pod behind an address has no IPs yet; requeued', { inMs: plan.requeueMs });
         this.#queue.add(key, plan.requeueMs);
       }
+      log.debug('reconciled', { registered: diff.register.length, deregistered: diff.deregister.length, kubeReadMs: Math.round(t1 - t0), catalogReadMs: Math.round(t2 - t1), writeMs: Math.round(performance.now() - t2) });
       if (errors.length > 0) throw new Error(errors.join('; '));
       if (plan.registrations.length === 0 && plan.retained.length === 0) this.#held.delete(key);
       if (this.#lastError.delete(key)) log.info('endpoints reconciled after earlier failures', {});
