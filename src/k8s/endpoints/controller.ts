@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/log.js';
 import type { IsthmusClient } from '../../sdk/client.js';
 import type { KubeApi } from '../kube.js';
 import { KeyedQueue } from '../queue.js';
-import { deleteLoginTokens, deregister, heldInstances, register, setVirtualIps } from './catalog.js';
+import { deleteLoginTokens, deregister, deregisterEmptyNode, heldInstances, register, setVirtualIps } from './catalog.js';
 import { diffRegistrations, heldFor, type HeldInstance } from './diff.js';
 import { inform } from './informer.js';
 import { isManaged, planEndpoints } from './plan.js';
@@ -64,6 +64,8 @@ export class EndpointsController {
    */
   readonly #held = new Set<string>();
   #heldKnown = false;
+  /** Per synthetic node: registrations onto it and its removal when empty never interleave. */
+  readonly #nodeLocks = new Map<string, Promise<unknown>>();
   #stopInformer: (() => void) | undefined;
   #resync: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -94,6 +96,18 @@ export class EndpointsController {
       void this.#sweep();
     }, this.#o.resyncMs ?? 30_000);
     this.#log.info('endpoints controller started', { namespace: namespace ?? '(all)' });
+  }
+
+  /** Runs `f` while holding the node's lock. */
+  async #withNode<T>(node: string, f: () => Promise<T>): Promise<T> {
+    const prev = this.#nodeLocks.get(node) ?? Promise.resolve();
+    const run = prev.then(f, f);
+    const tail = run.catch(() => undefined);
+    this.#nodeLocks.set(node, tail);
+    void tail.then(() => {
+      if (this.#nodeLocks.get(node) === tail) this.#nodeLocks.delete(node);
+    });
+    return run;
   }
 
   async stop(): Promise<void> {
@@ -165,7 +179,7 @@ export class EndpointsController {
       const errors = [...plan.errors];
       await mapLimit(diff.register, PARALLEL, async (r) => {
         try {
-          await register(server, r);
+          await this.#withNode(r.Node, () => register(server, r));
           log.info('registered', { serviceID: r.Service.ID, service: r.Service.Service, kind: r.Service.Kind ?? 'typical', node: r.Node, health: r.Check.Status });
         } catch (err) {
           errors.push(`registering ${r.Service.ID}: ${(err as Error).message}`);
@@ -196,6 +210,13 @@ export class EndpointsController {
         }
       }
       if (this.#o.authMethod && gone.length > 0) await this.#deleteTokens(gone, namespace, log).catch((err: unknown) => errors.push(`deleting login tokens: ${(err as Error).message}`));
+      for (const node of new Set(gone.map((h) => h.Node))) {
+        try {
+          if (await this.#withNode(node, () => deregisterEmptyNode(server, node))) log.info('synthetic node without instances deregistered', { node });
+        } catch (err) {
+          errors.push(`deregistering node ${node}: ${(err as Error).message}`);
+        }
+      }
       if (plan.requeueMs !== undefined) {
         log.debug('a pod behind an address has no IPs yet; requeued', { inMs: plan.requeueMs });
         this.#queue.add(key, plan.requeueMs);
@@ -215,16 +236,21 @@ export class EndpointsController {
     }
   }
 
-  /** Login tokens of pods that are gone from Kubernetes (consul-k8s deletes them with the instance). */
+  /**
+   * Login tokens of deregistered instances whose pod is gone (or is a new pod under the same name): consul-k8s
+   * deletes them with the instance.
+   */
   async #deleteTokens(gone: HeldInstance[], namespace: string, log: Logger): Promise<void> {
-    const targets: { service: string; pod: string }[] = [];
+    const targets: { service: string; namespace: string; pod: string; podUid: string }[] = [];
     for (const h of gone) {
-      const podName = h.Service.Meta?.[META.podName];
-      if (!podName || (await this.#o.kube.getCore('pods', namespace, podName))) continue;
-      const service = h.Service.Kind === 'connect-proxy' ? String(h.Service.Proxy?.DestinationServiceName ?? '') : h.Service.Service;
-      targets.push({ service, pod: `${namespace}/${podName}` });
+      const pod = h.Service.Meta?.[META.podName];
+      const podUid = h.Service.Meta?.[META.podUid] ?? '';
+      if (!pod || h.Service.Kind === 'connect-proxy') continue;
+      const live = (await this.#o.kube.getCore('pods', namespace, pod)) as PodObj | undefined;
+      if (live && (live.metadata.uid ?? '') === podUid) continue;
+      targets.push({ service: h.Service.Service, namespace, pod, podUid });
     }
-    const deleted = await deleteLoginTokens(this.#o.server, targets, this.#o.authMethod);
+    const deleted = await deleteLoginTokens(this.#o.server, this.#o.authMethod as string, targets);
     for (const accessor of deleted) log.info('login token of a deleted pod deleted', { accessorID: accessor });
   }
 }
