@@ -56,6 +56,8 @@ export interface KubeApi {
   createEvent(namespace: string, event: Record<string, unknown>): Promise<void>;
   /** Watches from a resourceVersion (with bookmarks); `onEnd` fires once when the stream ends for any reason. */
   watch(path: string, query: Record<string, string>, onEvent: (e: WatchEvent | { type: 'BOOKMARK' | 'ERROR'; object: Record<string, unknown> }) => void, onEnd: (err?: Error) => void): Promise<() => void>;
+  /** A Namespace's labels ({} when it does not exist); the connect-inject webhook reads them. */
+  namespaceLabels(name: string): Promise<Record<string, string>>;
   /** The API path of a resource collection, for watch(). */
   collectionPath(group: string, version: string, plural: string, namespace: string | undefined): string;
   /** A core v1 object (endpoints, pods, services; nodes with namespace undefined) as plain JSON; undefined when absent. */
@@ -229,6 +231,7 @@ export function kubeApi(kc: KubeConfig): KubeApi {
       });
       return { items: list.items as Obj[], resourceVersion: list.metadata?.resourceVersion ?? '' };
     },
+    namespaceLabels: async (name) => (await notFoundIsUndefined(() => core.readNamespace({ name })))?.metadata?.labels ?? {},
     collectionPath: (group, version, plural, namespace) => `${group ? `/apis/${group}/${version}` : `/api/${version}`}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`,
   };
 }
