@@ -289,6 +289,12 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     const direct = (await storedPod('direct-7c9d8f6b5-ccccc', 'direct')) as StoredPod;
     assert.deepEqual(direct.spec.containers.map((c) => c.name), ['consul-dataplane', 'direct']);
     assert.equal(direct.metadata.annotations?.['consul.hashicorp.com/transparent-proxy-status'], undefined);
-    assert.equal(container(direct, 'consul-connect-inject-init', true).env?.find((e) => e.name === 'CONSUL_REDIRECT_TRAFFIC_CONFIG'), undefined);
+    const init = container(direct, 'consul-connect-inject-init', true);
+    assert.equal(init.env?.find((e) => e.name === 'CONSUL_REDIRECT_TRAFFIC_CONFIG'), undefined);
+    assert.equal(init.securityContext?.runAsUser, 5996, 'no NET_ADMIN root without transparent proxy');
+    // Nothing registers this pod: its init container gives up (bounded here to 2 polls) and fails the pod.
+    const r = await kubelet.runToCompletion(direct, { ...init, args: [...(init.args ?? []), '-poll-attempts=2'] }, 20_000);
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /timed out waiting for service registration: found 0 of 2 services for pod direct\/direct-7c9d8f6b5-ccccc on node kind-worker-virtual/);
   });
 });
