@@ -31,6 +31,7 @@ import { configDeleteCommand, configListCommand, configReadCommand } from './com
 import { KV_COMMANDS } from './commands/kv/index.js';
 import { k8sControllerCommand } from './commands/k8s/controller.js';
 import { k8sConnectInitCommand } from './commands/k8s/connect-init.js';
+import { k8sServerAclInitCommand } from './commands/k8s/server-acl-init.js';
 
 export const COMMANDS: readonly Command[] = [
   agentCommand,
@@ -62,6 +63,7 @@ export const COMMANDS: readonly Command[] = [
   ...KV_COMMANDS,
   k8sControllerCommand,
   k8sConnectInitCommand,
+  k8sServerAclInitCommand,
 ];
 
 /** Flags every command takes. */

@@ -22,6 +22,8 @@ export const BUILTINS: ResourceType[] = [
   builtin('', 'v1', 'Service', 'services', true, { shortNames: ['svc'], status: true }),
   builtin('', 'v1', 'ServiceAccount', 'serviceaccounts', true, { shortNames: ['sa'] }),
   builtin('', 'v1', 'Pod', 'pods', true, { shortNames: ['po'], status: true }),
+  builtin('', 'v1', 'Endpoints', 'endpoints', true, { shortNames: ['ep'] }),
+  builtin('', 'v1', 'Node', 'nodes', false, { shortNames: ['no'], status: true }),
   builtin('apps', 'v1', 'Deployment', 'deployments', true, { shortNames: ['deploy'], status: true }),
   builtin('apps', 'v1', 'StatefulSet', 'statefulsets', true, { shortNames: ['sts'], status: true }),
   builtin('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),

@@ -13,6 +13,7 @@ import { Registry } from './resources.js';
 import { nameCauses, validateCustomResource } from './schema.js';
 import { matcher } from './selectors.js';
 import { toTable } from './table.js';
+import { ServiceAccountTokens } from './tokens.js';
 import { kubeconfigYaml, readBody, sendError, sendJson } from './wire.js';
 import { ApiStatusError, gvString, qualified, type Json, type KObject, type ResourceType } from './types.js';
 
@@ -45,6 +46,8 @@ const HISTORY = 5000;
 
 export class ApiServer {
   readonly registry = new Registry();
+  /** Service-account tokens: TokenRequest (`kubectl create token`) and TokenReview. */
+  readonly tokens = new ServiceAccountTokens((ns, name) => this.get('', 'serviceaccounts', ns, name));
   readonly #objects = new Map<string, KObject>();
   readonly #history: Change[] = [];
   readonly #watchers = new Set<Watcher>();
@@ -155,6 +158,7 @@ export class ApiServer {
     this.requests.push(`${method} ${url.pathname}${url.search}`);
     const p = url.pathname.replace(/\/+$/, '');
     const host = req.headers.host ?? '127.0.0.1';
+    if (await this.tokens.handle(req, res, p)) return;
     if (method === 'GET') {
       if (p === '/version') return sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.3-isthmus-double', platform: 'linux/amd64' });
       if (p === '/api') return sendJson(res, 200, apiVersions(host));
