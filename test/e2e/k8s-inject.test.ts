@@ -7,15 +7,15 @@
 // iptables rules in a real network namespace, real TCP/mTLS traffic.
 // Simulated: the API server (test/k8s/apiserver, which calls the webhook and applies its JSON patch as
 // kube-apiserver does), the kubelet (test/k8s/kubelet.ts: the pod is a network namespace, containers are
-// processes, volumes are host directories), and the Deployment/ReplicaSet controllers (the test applies the
-// pod a Deployment's template would produce). Until the endpoints controller lands, the test registers the
-// pod's service and proxy in the catalog exactly as kubernetes.md §6.2 says that controller does.
+// processes, volumes are host directories, and it reports the pod's IPs), the scheduler (sets spec.nodeName),
+// and kube-controller-manager (the test applies the pod a Deployment's template would produce, and writes the
+// Endpoints object of the Service). The endpoints controller that registers the pod is the real one, inside
+// the same `isthmus k8s controller` process.
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import yaml from 'js-yaml';
-import { parseUpstreams } from '../../src/k8s/inject/upstreams.js';
 import { originalDstUnavailable } from '../../src/proxy/tproxy/original-dst.js';
 import { ApiServer } from '../k8s/apiserver/server.js';
 import { apiServerTls } from '../k8s/fixtures.js';
@@ -86,26 +86,15 @@ function deploymentPod(name: string, app: string, annotations: Record<string, st
   });
 }
 
-/** What the endpoints controller registers for an injected pod (kubernetes.md §6.2), until it is merged here. */
-async function registerLikeEndpointsController(pod: StoredPod, service: string): Promise<void> {
-  const meta = { 'pod-name': pod.metadata.name, 'k8s-service-name': service, 'k8s-namespace': pod.metadata.namespace, 'managed-by': 'consul-k8s-endpoints-controller', 'pod-uid': '', 'synthetic-node': 'true' };
-  const id = `${pod.metadata.name}-${service}`;
-  const node = { Node: `${NODE}-virtual`, Address: ns.hostIp, NodeMeta: { 'synthetic-node': 'true' }, SkipNodeUpdate: true };
-  // The first call creates the synthetic node (SkipNodeUpdate needs it to exist on this server).
-  await put(west, '/v1/catalog/register', { ...node, SkipNodeUpdate: false, Service: { ID: id, Service: service, Address: ns.nsIp, Port: 8080, Meta: meta }, Check: { CheckID: `${pod.metadata.namespace}/${id}`, Name: 'Kubernetes Readiness Check', Status: 'passing', ServiceID: id, Output: 'Kubernetes health checks passing' } });
-  await put(west, '/v1/catalog/register', {
-    ...node,
-    Service: {
-      Kind: 'connect-proxy',
-      ID: `${id}-sidecar-proxy`,
-      Service: `${service}-sidecar-proxy`,
-      Address: ns.nsIp,
-      Port: 20000,
-      Meta: meta,
-      Proxy: { DestinationServiceName: service, DestinationServiceID: id, LocalServiceAddress: '127.0.0.1', LocalServicePort: 8080, Mode: 'transparent', Upstreams: parseUpstreams(pod.metadata.annotations?.['consul.hashicorp.com/connect-service-upstreams']) },
-    },
+const CLUSTER_IP = '10.96.0.20';
+/** The Endpoints kube-controller-manager writes for a Service whose selected pods are ready. */
+const endpointsOf = (name: string, ready: [string, string][]): string =>
+  yaml.dump({
+    apiVersion: 'v1',
+    kind: 'Endpoints',
+    metadata: { name, namespace: 'default' },
+    subsets: ready.length ? [{ addresses: ready.map(([p, ip]) => ({ ip, nodeName: NODE, targetRef: { kind: 'Pod', name: p, namespace: 'default' } })), ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }] : [],
   });
-}
 
 const storedPod = async (name: string, namespace = 'default'): Promise<StoredPod | undefined> => {
   const r = await k(['get', 'pod', name, '-n', namespace, '-o', 'json']);
@@ -216,13 +205,18 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     assert.match(controller.output(), /pod injected/);
   });
 
-  it('the injected init container waits for the registration, writes the proxy id and installs the redirect rules', async () => {
-    // The kubelet would report the pod's IPs; the endpoints controller registers from them.
-    const st = await k(['patch', 'pod', POD, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Pending', podIP: ns.nsIp, hostIP: ns.hostIp } })]);
+  it('the injected init container waits until the endpoints controller registers the pod, writes the proxy id and installs the redirect rules', async () => {
+    // The node, the Service; the scheduler's binding and the kubelet's status report (the pod's IPs).
+    assert.equal((await apply(yaml.dump({ apiVersion: 'v1', kind: 'Node', metadata: { name: NODE }, status: { addresses: [{ type: 'InternalIP', address: ns.hostIp }] } }))).code, 0);
+    assert.equal((await apply(yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'client', namespace: 'default' }, spec: { clusterIP: CLUSTER_IP, selector: { app: 'client' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }))).code, 0);
+    const bind = await k(['patch', 'pod', POD, '--type=merge', '-p', JSON.stringify({ spec: { nodeName: NODE } })]);
+    assert.equal(bind.code, 0, bind.stderr);
+    const st = await k(['patch', 'pod', POD, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running', podIP: ns.nsIp, hostIP: ns.hostIp, conditions: [{ type: 'Ready', status: 'True' }] } })]);
     assert.equal(st.code, 0, st.stderr);
     const init = kubelet.start(pod, container(pod, 'consul-connect-inject-init', true));
     await waitFor(async () => (/Unable to find registered services; retrying/.test(init.output()) ? true : undefined), 'init polling before the registration', 15_000);
-    await registerLikeEndpointsController(pod, 'client');
+    // kube-controller-manager's Endpoints for the Service: the endpoints controller registers the pod from it.
+    assert.equal((await apply(endpointsOf('client', [[POD, ns.nsIp]]))).code, 0);
     const timer = setTimeout(() => init.proc.kill('SIGKILL'), 30_000);
     const code = await init.exited;
     clearTimeout(timer);
@@ -256,6 +250,26 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     assert.equal(result.target, '127.0.0.1:1234');
     assert.match(procs[2]?.output() ?? '', /route=remote/, 'west’s gateway carried the call to east’s');
     assert.match(procs[1]?.output() ?? '', /inbound connection authorized .*source=spiffe:\/\/[^ ]+\/dc\/west\/svc\/client/, 'the backend’s sidecar authorized the pod’s identity');
+  });
+
+  it('the endpoints controller registered what the sidecar needed; deleting the pod deregisters it', async () => {
+    const [proxy] = await getJson<Obj[]>(west, '/v1/catalog/service/client-sidecar-proxy');
+    assert.equal(proxy?.Node, `${NODE}-virtual`);
+    assert.equal(proxy?.ServiceID, `${POD}-client-sidecar-proxy`);
+    assert.equal(proxy?.ServiceAddress, ns.nsIp);
+    assert.deepEqual((proxy?.ServiceProxy as { Upstreams: Obj[] }).Upstreams.map((u) => [u.DestinationPeer, u.DestinationName, u.LocalBindPort]), [['east', 'backend', 1234]]);
+    assert.equal((proxy?.ServiceProxy as Obj).Mode, 'transparent');
+    // The kubelet stops the containers; kube-controller-manager empties the Endpoints.
+    await kubelet.stopAll();
+    const del = await k(['delete', 'pod', POD]);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal((await apply(endpointsOf('client', []))).code, 0);
+    await waitFor(async () => {
+      const r = await getJson<{ Services?: { Meta?: Record<string, string> }[] } | null>(west, `/v1/catalog/node-services/${NODE}-virtual`);
+      return (r?.Services ?? []).some((x) => x.Meta?.['pod-name'] === POD) ? undefined : true;
+    }, 'the pod’s service and proxy deregistered', 30_000);
+    assert.deepEqual(await getJson<unknown[]>(west, '/v1/health/service/client'), []);
+    assert.match(controller.output(), /deregistered.*client-7c9d8f6b5-x2x7k-client-sidecar-proxy/);
   });
 
   it('refuses pods with invalid annotations, with the reason in kubectl’s error', async () => {

@@ -1,6 +1,6 @@
 // The `consul.hashicorp.com/connect-service-upstreams` annotation → Proxy.Upstreams (kubernetes.md §6.1, CE:
 // namespaces and partitions off). Pure; errors carry consul-k8s's texts.
-// NOTE for the merge: k8s-inject writes src/k8s/inject/upstreams.ts for the webhook; the two should become one.
+// The connect-inject webhook refuses pods with the same checks (k8s/inject/plan.ts), so this is the one parser.
 import type { ContainerPort, PodObj, Upstream } from './types.js';
 
 const MESH_GATEWAY_MODES = ['none', 'local', 'remote'];
@@ -19,10 +19,10 @@ const OPTION_KEYS: Record<string, 'port' | 'address' | 'mode' | 'dc'> = {
   dc: 'dc',
 };
 
-/** A port given as a number or as the name of one of the pod's container ports; 0 when it resolves to nothing. */
+/** A port given as a number or as the name of one of the pod's container ports; 0 when it resolves to nothing (or past 65535). */
 export function portValue(pod: PodObj | undefined, value: string): number {
   const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v);
+  if (/^\d+$/.test(v)) return Number(v) <= 65535 ? Number(v) : 0;
   const ports: ContainerPort[] = (pod?.spec?.containers ?? []).flatMap((c) => c.ports ?? []);
   return ports.find((p) => p.name === v)?.containerPort ?? 0;
 }
