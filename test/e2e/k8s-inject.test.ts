@@ -15,13 +15,12 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import yaml from 'js-yaml';
 import { originalDstUnavailable } from '../../src/proxy/tproxy/original-dst.js';
 import { ApiServer } from '../k8s/apiserver/server.js';
 import { apiServerTls } from '../k8s/fixtures.js';
 import { Kubelet, type PodContainer, type StoredPod } from '../k8s/kubelet.js';
 import { kubectlFor, type Kubectl } from '../k8s/kubectl.js';
-import { CHART, helm } from '../k8s/tools.js';
+import { deploymentPod, endpointsObject as endpointsOf, NODE, nodeObject, renderInjectChart, scheduleAndReport, serviceObject, webhookObjects, WEBHOOK } from '../k8s/inject-fixtures.js';
 import { runCli, startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { createNetns, netnsUnavailable, type Netns } from '../support/netns.js';
 import { freePort, startApp, startCli, type CliProcess } from '../support/processes.js';
@@ -30,24 +29,7 @@ const skip = netnsUnavailable() ?? originalDstUnavailable();
 if (skip) console.log(`# k8s connect-injection e2e skipped: ${skip}`);
 
 type Obj = Record<string, unknown>;
-const NODE = 'kind-worker';
-const WEBHOOK = 'r-isthmus-connect-injector.consul.hashicorp.com';
 const dir = tempDir('k8s-inject');
-
-/** The chart rendered with connect injection + peering values (release r, namespace consul). */
-function renderChart(extra: string[] = []): { docs: Obj[]; cert: string; key: string; controllerArgs: string[] } {
-  const sets = ['global.peering.enabled=true', 'global.tls.enabled=true', 'meshGateway.enabled=true', 'connectInject.enabled=true', ...extra];
-  const r = helm(['template', 'r', CHART, '--namespace', 'consul', ...sets.flatMap((s) => ['--set', s])]);
-  assert.equal(r.code, 0, r.stderr);
-  const docs = (yaml.loadAll(r.stdout) as (Obj | null)[]).filter((d): d is Obj => d !== null);
-  const named = (kind: string, name: string): Obj => docs.find((d) => d.kind === kind && (d.metadata as Obj).name === name) as Obj;
-  const secret = named('Secret', 'r-isthmus-connect-inject-webhook-cert').data as Record<string, string>;
-  const deploy = named('Deployment', 'r-isthmus-connect-injector') as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
-  // The controller's flags as the chart sets them, minus the in-cluster listen address and file paths.
-  const controllerArgs = (deploy.spec.template.spec.containers[0]?.args ?? []).filter((a) => a.startsWith('--') && !/^--(webhook-|log-level)/.test(a));
-  const dec = (k: string): string => Buffer.from(secret[k] as string, 'base64').toString('utf8');
-  return { docs, cert: dec('tls.crt'), key: dec('tls.key'), controllerArgs };
-}
 
 let ns: Netns;
 let east: AgentProcess;
@@ -67,34 +49,7 @@ const put = async (a: AgentProcess, path: string, body: unknown): Promise<void> 
 const getJson = async <T>(a: AgentProcess, path: string): Promise<T> => (await (await fetch(a.httpAddr + path)).json()) as T;
 const apply = async (doc: string): Promise<{ code: number | null; stderr: string; stdout: string }> => k(['apply', '-f', '-'], doc);
 
-/** A pod as a Deployment's template produces it (ReplicaSet owner, pod-template-hash), no kubelet fields yet. */
-function deploymentPod(name: string, app: string, annotations: Record<string, string>, extra: { serviceAccountName?: string; namespace?: string; labels?: Record<string, string> } = {}): string {
-  return yaml.dump({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace: extra.namespace ?? 'default',
-      labels: { app, 'pod-template-hash': '7c9d8f6b5', ...(extra.labels ?? {}) },
-      annotations,
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-7c9d8f6b5`, uid: '8d3c1c0e-0000-4000-8000-000000000001', controller: true, blockOwnerDeletion: true }],
-    },
-    spec: {
-      serviceAccountName: extra.serviceAccountName ?? app,
-      containers: [{ name: app, image: `example/${app}:1`, ports: [{ name: 'http', containerPort: 8080 }] }],
-    },
-  });
-}
-
 const CLUSTER_IP = '10.96.0.20';
-/** The Endpoints kube-controller-manager writes for a Service whose selected pods are ready. */
-const endpointsOf = (name: string, ready: [string, string][]): string =>
-  yaml.dump({
-    apiVersion: 'v1',
-    kind: 'Endpoints',
-    metadata: { name, namespace: 'default' },
-    subsets: ready.length ? [{ addresses: ready.map(([p, ip]) => ({ ip, nodeName: NODE, targetRef: { kind: 'Pod', name: p, namespace: 'default' } })), ports: [{ name: 'http', port: 8080, protocol: 'TCP' }] }] : [],
-  });
 
 const storedPod = async (name: string, namespace = 'default'): Promise<StoredPod | undefined> => {
   const r = await k(['get', 'pod', name, '-n', namespace, '-o', 'json']);
@@ -124,7 +79,7 @@ s.on('close', () => finish({}));
 before(async () => {
   if (skip) return;
   ns = createNetns('k8s');
-  const chart = renderChart();
+  const chart = renderInjectChart(['global.peering.enabled=true', 'global.tls.enabled=true', 'meshGateway.enabled=true']);
   writeFileSync(join(dir.path, 'tls.crt'), chart.cert);
   writeFileSync(join(dir.path, 'tls.key'), chart.key);
   chmodSync(dir.path, 0o755); // the sidecar (uid 5995) reads the proxy-id file under it
@@ -145,8 +100,7 @@ before(async () => {
   api = new ApiServer({ bookmarkIntervalMs: 1000, tls: apiServerTls(), resolveService: (svc, n) => (svc === 'r-isthmus-connect-injector' && n === 'consul' ? `127.0.0.1:${webhookPort}` : undefined) });
   await api.start();
   k = kubectlFor(api.kubeconfig());
-  const objects = chart.docs.filter((d) => d.kind === 'CustomResourceDefinition' || d.kind === 'MutatingWebhookConfiguration');
-  const applied = await apply(objects.map((d) => yaml.dump(d)).join('---\n'));
+  const applied = await apply(webhookObjects(chart));
   assert.equal(applied.code, 0, applied.stderr);
   controller = await startCli(
     ['k8s', 'controller', ...chart.controllerArgs, '--kubeconfig', k.kubeconfig, '--http-addr', west.httpAddr, '--webhook-addr', '127.0.0.1:0', '--webhook-tls-cert-file', join(dir.path, 'tls.crt'), '--webhook-tls-key-file', join(dir.path, 'tls.key'), '--log-level', 'debug'],
@@ -207,12 +161,12 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
 
   it('the injected init container waits until the endpoints controller registers the pod, writes the proxy id and installs the redirect rules', async () => {
     // The node, the Service; the scheduler's binding and the kubelet's status report (the pod's IPs).
-    assert.equal((await apply(yaml.dump({ apiVersion: 'v1', kind: 'Node', metadata: { name: NODE }, status: { addresses: [{ type: 'InternalIP', address: ns.hostIp }] } }))).code, 0);
-    assert.equal((await apply(yaml.dump({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'client', namespace: 'default' }, spec: { clusterIP: CLUSTER_IP, selector: { app: 'client' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }))).code, 0);
-    const bind = await k(['patch', 'pod', POD, '--type=merge', '-p', JSON.stringify({ spec: { nodeName: NODE } })]);
-    assert.equal(bind.code, 0, bind.stderr);
-    const st = await k(['patch', 'pod', POD, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Running', podIP: ns.nsIp, hostIP: ns.hostIp, conditions: [{ type: 'Ready', status: 'True' }] } })]);
-    assert.equal(st.code, 0, st.stderr);
+    assert.equal((await apply(nodeObject(ns.hostIp))).code, 0);
+    assert.equal((await apply(serviceObject('client', CLUSTER_IP))).code, 0);
+    for (const args of scheduleAndReport(POD, ns.nsIp, ns.hostIp)) {
+      const r = await k(args);
+      assert.equal(r.code, 0, r.stderr);
+    }
     const init = kubelet.start(pod, container(pod, 'consul-connect-inject-init', true));
     await waitFor(async () => (/Unable to find registered services; retrying/.test(init.output()) ? true : undefined), 'init polling before the registration', 15_000);
     // kube-controller-manager's Endpoints for the Service: the endpoints controller registers the pod from it.
