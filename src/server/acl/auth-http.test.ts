@@ -88,6 +88,10 @@ describe('roles', () => {
       [true, true, true, false, true, false, true, false, false],
     );
     assert.deepEqual((await m('GET', `/v1/acl/tokens?role=${roleId}`)).json<Obj[]>().map((x) => x.Description), ['via role']);
+    const expanded = (await m('GET', `/v1/acl/token/${body.AccessorID as string}?expanded`)).json<Obj>();
+    assert.deepEqual((expanded.ExpandedRoles as Obj[]).map((r) => r.Name), ['web-role']);
+    assert.deepEqual((expanded.ExpandedPolicies as Obj[]).map((p) => [p.Name, p.Rules]), [['kv-read', 'key_prefix "" { policy = "read" }']]);
+    assert.equal(expanded.AgentACLDefaultPolicy, 'deny');
     // Renaming the role shows the new name on the token; deleting it unlinks it and takes its grants away.
     assert.equal((await m('PUT', `/v1/acl/role/${roleId}`, { Name: 'web-role2', ServiceIdentities: [{ ServiceName: 'web' }] })).status, 200);
     assert.deepEqual((await m('GET', `/v1/acl/token/${body.AccessorID as string}`)).json<Obj>().Roles, [{ ID: roleId, Name: 'web-role2' }]);

@@ -2,8 +2,8 @@
 import { IsthmusError, notFound } from '../../lib/errors.js';
 import type { ObjectSchema } from '../../lib/json-decode.js';
 import type { Handler, HttpRequest } from '../http/request.js';
-import { decodeBody, queryOne, requireParam } from '../http/request.js';
-import { aclAuthHandlers } from './auth-http.js';
+import { decodeBody, queryFlag, queryOne, requireParam } from '../http/request.js';
+import { aclAuthHandlers, renderRole } from './auth-http.js';
 import { authorizeAll, parseAuthorizationRequests } from './authorize-request.js';
 import { ANONYMOUS_ACCESSOR_ID } from './errors.js';
 import type { IdentityValidator } from './login.js';
@@ -113,7 +113,22 @@ export function aclHandlers(acl: AclService, validator?: IdentityValidator): Rec
     tokenRead: on(async (req) => {
       const t = acl.token(requireParam(req, 'accessor', 'token AccessorID'));
       if (!t) throw notFound('Requested token does not exist: ACL not found');
-      return { json: render(t, showSecret(req)) };
+      if (!queryFlag(req.query, 'expanded')) return { json: render(t, showSecret(req)) };
+      // ?expanded: the roles and policies the token resolves to, as Consul's ACLTokenExpanded.
+      const roles = (t.value.Roles ?? []).map((r) => acl.roles.get(r.ID)).filter((r) => r !== undefined);
+      const policyIds = [...new Set([...t.value.Policies, ...roles.flatMap((r) => r.value.Policies)].map((p) => p.ID))];
+      const policies = policyIds.map((id) => acl.policy(id)).filter((p) => p !== undefined);
+      return {
+        json: {
+          ...render(t, showSecret(req)),
+          ExpandedPolicies: policies.map((p) => renderPolicy(p)),
+          ExpandedRoles: roles.map((r) => renderRole(acl, r)),
+          NamespaceDefaultPolicyIDs: null,
+          NamespaceDefaultRoleIDs: null,
+          AgentACLDefaultPolicy: acl.options.defaultPolicy,
+          AgentACLDownPolicy: 'extend-cache',
+        },
+      };
     }),
     tokenUpdate: on(async (req) => {
       const accessor = requireParam(req, 'accessor', 'token AccessorID');
