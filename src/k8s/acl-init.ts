@@ -4,7 +4,7 @@
 // its leader, the auth-method service-account token; fails at once, with the server's text, on anything else.
 import { ApiError, ConnectionError, type IsthmusClient } from '../sdk/client.js';
 import type { Logger } from '../lib/log.js';
-import { authMethods, components, covers, findOwnRule, MANAGED_BY, names, workloadBindingRule, type AclInitOptions, type AuthMethodSpec, type BindingRuleSpec, type PolicySpec, type RoleSpec } from './acl-init-plan.js';
+import { ANONYMOUS_ACCESSOR_ID, ANONYMOUS_POLICY, authMethods, components, covers, findOwnRule, MANAGED_BY, names, workloadBindingRule, type AclInitOptions, type AuthMethodSpec, type BindingRuleSpec, type PolicySpec, type RoleSpec } from './acl-init-plan.js';
 import type { KubeApi } from './kube.js';
 
 export interface AclInitDeps {
@@ -102,6 +102,18 @@ export async function serverAclInit(deps: AclInitDeps, o: AclInitOptions): Promi
   const comps = components(o);
   for (const c of comps) await upsertPolicy(c.policy);
   for (const c of comps) await upsertRole(c.role);
+
+  // DNS answers queries that carry no token: the anonymous token gets read access to nodes and services.
+  if (o.allowDns) {
+    await upsertPolicy(ANONYMOUS_POLICY);
+    await until('attaching anonymous-token-policy to the anonymous token', async () => {
+      const anon = await acl.request<{ Description?: string; Policies?: { ID: string; Name: string }[] }>('GET', `/v1/acl/token/${ANONYMOUS_ACCESSOR_ID}`);
+      if ((anon.Policies ?? []).some((p) => p.Name === ANONYMOUS_POLICY.Name)) return;
+      const policies = [...(anon.Policies ?? []).map((p) => ({ ID: p.ID })), { Name: ANONYMOUS_POLICY.Name }];
+      await acl.request('PUT', `/v1/acl/token/${ANONYMOUS_ACCESSOR_ID}`, { body: { AccessorID: ANONYMOUS_ACCESSOR_ID, Description: anon.Description ?? 'Anonymous Token', Policies: policies } });
+      changed.push('anonymous token');
+    });
+  }
 
   // 4. The auth methods, with the auth-method service account's token and the cluster CA.
   const cred = await until(`reading the auth-method service-account token from Secret ${namespace}/${n.authMethodSecret}`, async () => {

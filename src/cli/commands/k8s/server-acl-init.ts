@@ -12,7 +12,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export const k8sServerAclInitCommand: Command = {
   path: ['k8s', 'server-acl-init'],
   summary: 'Bootstrap the servers’ ACLs for Kubernetes: bootstrap token Secret, component policies and roles, kubernetes auth methods',
-  usage: 'isthmus k8s server-acl-init -resource-prefix NAME -k8s-namespace NS [-server-address HOST [-server-port 8500]] [-connect-inject] [-mesh-gateway] [-enable-peering] [-auth-method-host URL] [-acl-binding-rule-selector SEL] [-timeout 10m] [-kubeconfig FILE]',
+  usage: 'isthmus k8s server-acl-init -resource-prefix NAME -k8s-namespace NS [-server-address HOST [-server-port 8500]] [-connect-inject] [-mesh-gateway] [-enable-peering] [-allow-dns] [-auth-method-host URL] [-acl-binding-rule-selector SEL] [-timeout 10m] [-kubeconfig FILE]',
   flags: {
     'resource-prefix': { type: 'string', doc: 'Prefix of every name (the chart’s <fullname>), e.g. consul.' },
     'k8s-namespace': { type: 'string', doc: 'Namespace of the Secrets read and written (default $NAMESPACE).' },
@@ -20,6 +20,7 @@ export const k8sServerAclInitCommand: Command = {
     'server-port': { type: 'string', doc: 'HTTP port of the servers (default 8500).' },
     'connect-inject': { type: 'boolean', doc: 'Create the workload auth method <prefix>-k8s-auth-method, its binding rule, and the controller’s policy and role.' },
     'mesh-gateway': { type: 'boolean', doc: 'Create the mesh gateway’s policy and role.' },
+    'allow-dns': { type: 'boolean', doc: 'Give the anonymous token read access to nodes and services (DNS queries carry no token).' },
     'enable-peering': { type: 'boolean', doc: 'Grant peering: write to the controller and peering: read to mesh gateways.' },
     'auth-method-host': { type: 'string', doc: 'Kubernetes API address the auth methods call for TokenReview (default https://kubernetes.default.svc).' },
     'acl-binding-rule-selector': { type: 'string', doc: 'Selector of the workload binding rule (default serviceaccount.name!=default).' },
@@ -59,6 +60,7 @@ export const k8sServerAclInitCommand: Command = {
       {
         resourcePrefix: prefix,
         enablePeering: flags['enable-peering'] === true,
+        allowDns: flags['allow-dns'] === true,
         connectInject: flags['connect-inject'] === true,
         meshGateway: flags['mesh-gateway'] === true,
         authMethodHost: authHost ?? DEFAULT_AUTH_METHOD_HOST,
