@@ -96,8 +96,10 @@ describe('helm chart', () => {
     assert.ok(find(objs, 'CustomResourceDefinition', 'exportedservices.consul.hashicorp.com'));
     const role = find(objs, 'ClusterRole', 'r-isthmus-connect-injector') as unknown as { rules: { resources: string[] }[] };
     assert.ok(!role.rules.some((r) => r.resources.includes('secrets')));
+    const core = (role as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules.find((r) => r.apiGroups.includes('') && r.resources.includes('endpoints'));
+    assert.deepEqual([core?.resources, core?.verbs], [['pods', 'endpoints', 'services', 'nodes'], ['get', 'list', 'watch']], 'the endpoints controller reads Endpoints, Pods, Services and Nodes');
     const hooks = find(objs, 'MutatingWebhookConfiguration', 'r-isthmus-connect-injector') as unknown as { webhooks: { name: string }[] };
-    assert.deepEqual(hooks.webhooks.map((w) => w.name), ['exportedservices', 'meshes', 'proxydefaults', 'servicedefaults', 'serviceintentions', 'serviceresolvers'].map((p) => `mutate-${p}.consul.hashicorp.com`));
+    assert.deepEqual(hooks.webhooks.map((w) => w.name), ['r-isthmus-connect-injector.consul.hashicorp.com', ...['exportedservices', 'meshes', 'proxydefaults', 'servicedefaults', 'serviceintentions', 'serviceresolvers'].map((p) => `mutate-${p}.consul.hashicorp.com`)]);
     const ctl = find(objs, 'Deployment', 'r-isthmus-connect-injector') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
     assert.ok(ctl.spec.template.spec.containers[0]?.args.includes('--enable-peering=false'));
   });
