@@ -2,11 +2,12 @@
 // logs in with the pod's service-account token; it waits until the pod's service and sidecar proxy are
 // registered, writes the proxy ID for the sidecar, then (transparent proxy) applies the redirect rules from
 // $CONSUL_REDIRECT_TRAFFIC_CONFIG with the same code as `connect redirect-traffic`.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { waitForProxy } from '../../../k8s/inject/connect-init.js';
 import { applyIptablesRules } from '../../../proxy/tproxy/apply.js';
 import { buildIptablesRules, type RedirectConfig } from '../../../proxy/tproxy/rules.js';
+import { login } from '../../../sdk/login.js';
 import { UsageError, type Command } from '../../command.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -70,16 +71,10 @@ export const k8sConnectInitCommand: Command = {
       const tokenPath = str(flags['login-bearer-token-path']);
       if (!tokenPath) throw new UsageError('-login-bearer-token-path is required with -login-auth-method');
       const meta = parseMeta(list(flags['login-meta']));
-      let bearer: string;
-      try {
-        bearer = readFileSync(tokenPath, 'utf8').trim();
-      } catch (err) {
-        ctx.err(`Unable to read the bearer token ${tokenPath}: ${(err as Error).message}`);
-        return 1;
-      }
       let token: { SecretID: string; AccessorID: string };
       try {
-        token = await ctx.client().request('POST', '/v1/acl/login', { body: { AuthMethod: method, BearerToken: bearer, Meta: meta } });
+        // The shared login (sdk/login.ts): reads the bearer file, retries while the server is unreachable.
+        token = (await login(ctx.client(), { authMethod: method, bearerTokenPath: tokenPath, meta })).token;
       } catch (err) {
         ctx.err(`Unable to login with auth method ${method}: ${(err as Error).message}`);
         return 1;
