@@ -170,7 +170,8 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
     };
     const before = await snapshot();
     const rv = api.get('', 'secrets', NS, `${PREFIX}-bootstrap-acl-token`)?.metadata.resourceVersion;
-    const r = await aclInit();
+    // consul-k8s's Job flags are accepted too.
+    const r = await aclInit(['-set-server-tokens=true', '-secrets-backend=kubernetes', '-log-json']);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out + r.err, /everything already in place/);
     assert.equal(await snapshot(), before);
@@ -320,5 +321,8 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
     const usage = await run(['k8s', 'server-acl-init', '-k8s-namespace', NS]);
     assert.equal(usage.code, 1);
     assert.match(usage.err, /-resource-prefix must be set/);
+    const vault = await run(['k8s', 'server-acl-init', '-resource-prefix', PREFIX, '-k8s-namespace', NS, '-secrets-backend', 'vault']);
+    assert.equal(vault.code, 1);
+    assert.match(vault.err, /-secrets-backend "vault" is not supported: only "kubernetes"/);
   });
 });

@@ -27,6 +27,10 @@ export const k8sServerAclInitCommand: Command = {
     timeout: { type: 'string', doc: 'How long to wait for the server and the auth-method token before failing (default 10m).' },
     kubeconfig: { type: 'string', doc: 'Kubeconfig file (default $KUBECONFIG, then the in-cluster service account).' },
     'log-level': { type: 'string', doc: 'trace, debug, info, warn or error.' },
+    'log-json': { type: 'boolean', doc: 'Log JSON lines.' },
+    // consul-k8s flags accepted for compatibility.
+    'secrets-backend': { type: 'string', doc: 'Where the bootstrap token is kept: only "kubernetes" (the default).' },
+    'set-server-tokens': { type: 'boolean', doc: 'Accepted for consul-k8s compatibility; isthmus servers need no agent tokens.' },
   },
   async run({ flags }, ctx) {
     const prefix = str(flags['resource-prefix']);
@@ -38,6 +42,8 @@ export const k8sServerAclInitCommand: Command = {
     if (!LOG_LEVELS.includes(level)) throw new UsageError(`-log-level must be one of ${LOG_LEVELS.join(', ')}`);
     const timeoutMs = parseGoDuration(str(flags.timeout) ?? '10m');
     if (timeoutMs === undefined || timeoutMs <= 0) throw new UsageError('-timeout must be a positive duration such as 10m');
+    const backend = str(flags['secrets-backend']) ?? 'kubernetes';
+    if (backend !== 'kubernetes') throw new UsageError(`-secrets-backend ${JSON.stringify(backend)} is not supported: only "kubernetes"`);
     const port = str(flags['server-port']) ?? '8500';
     if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65535) throw new UsageError('-server-port must be a port number');
     const host = str(flags['server-address']);
@@ -54,7 +60,7 @@ export const k8sServerAclInitCommand: Command = {
       throw new Error(kubeconfig ? `cannot load kubeconfig ${JSON.stringify(kubeconfig)}: ${(err as Error).message}` : `no -kubeconfig or $KUBECONFIG, and not running in a cluster: ${(err as Error).message}`);
     }
     const client = host ? new IsthmusClient({ address: `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}` }) : ctx.client().withToken('');
-    const log = createLogger({ level }).child({ component: 'server-acl-init' });
+    const log = createLogger({ level, json: flags['log-json'] === true }).child({ component: 'server-acl-init' });
     await serverAclInit(
       { kube, client, log, namespace, timeoutMs },
       {
