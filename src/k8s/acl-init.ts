@@ -33,6 +33,13 @@ class NotYet extends Error {}
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s: string | undefined): string => (s ? Buffer.from(s, 'base64').toString('utf8') : '');
 
+/** A server or API-server error that may pass: 5xx (but 501), or a network failure (as the Kubernetes client reports them). */
+function transient(err: unknown): boolean {
+  const e = err as { status?: unknown; code?: unknown };
+  if (typeof e.status === 'number') return e.status >= 500 && e.status !== 501;
+  return typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE'].includes(e.code);
+}
+
 export async function serverAclInit(deps: AclInitDeps, o: AclInitOptions): Promise<AclInitResult> {
   const { kube, log, namespace } = deps;
   const n = names(o.resourcePrefix);
@@ -48,7 +55,7 @@ export async function serverAclInit(deps: AclInitDeps, o: AclInitOptions): Promi
         log.debug(`Success: ${what}`);
         return v;
       } catch (err) {
-        const healable = err instanceof ConnectionError || err instanceof NotYet || (err instanceof ApiError && err.status >= 500 && err.status !== 501);
+        const healable = err instanceof ConnectionError || err instanceof NotYet || transient(err);
         if (!healable) throw new Error(`${what}: ${(err as Error).message}`);
         if (Date.now() + retryMs > deadline) throw new Error(`${what}: gave up after ${Math.round(deps.timeoutMs / 1000)}s: ${(err as Error).message}`);
         if (attempt === 1 || attempt % 10 === 0) log.warn(`Failure: ${what}, retrying`, { error: (err as Error).message });
