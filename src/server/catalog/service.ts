@@ -2,6 +2,7 @@
 import { IsthmusError } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
+import { sameData } from '../../lib/same-data.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
 import type { Store, TxnOp, WatchEvent } from '../../store/store.js';
 import { CATALOG_PREFIX, catalogKeys, type ParsedKey } from './keys.js';
@@ -285,14 +286,14 @@ export class CatalogService {
   #importOps(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[], gone: Set<string>, decoded: Decoded[]): TxnOp[] {
     const r = this.#state;
     const ops: TxnOp[] = [];
-    const written = new Map<string, string>();
+    const written = new Map<string, StoredRecord>();
     const put = (key: string, parsed: ParsedKey, value: StoredRecord, existing: { value: unknown } | undefined): void => {
-      const json = JSON.stringify(value);
-      if (written.get(key) === json) return; // the same node arriving with several services of the batch
-      if (!written.has(key) && existing && JSON.stringify(existing.value) === json) return;
-      written.set(key, json);
+      // Against what this batch wrote (the same node arriving with several services), else the catalog.
+      const prev = written.get(key) ?? existing?.value;
+      if (prev !== undefined && sameData(prev, value)) return;
+      written.set(key, value);
       decoded[ops.length] = { key: parsed, value };
-      ops.push({ type: 'put', key, value: json });
+      ops.push({ type: 'put', key, value: JSON.stringify(value) });
     };
     const touchedNodes = new Set<string>();
     const adding = new Set<string>();

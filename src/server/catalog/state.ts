@@ -16,6 +16,8 @@ class KeyspaceState {
   readonly checksByInstance = new Map<string, Map<string, Indexed<CheckRecord>>>();
   /** service kind (non-empty only: mesh-gateway, connect-proxy, …) → "node\0id" → instance */
   readonly byKind = new Map<string, Map<string, Indexed<ServiceRecord>>>();
+  /** service name → union of its instances' tags (for `/v1/catalog/services`), dropped when an instance moves. */
+  readonly tags = new Map<string, string[]>();
 }
 
 function instanceKey(node: string, serviceId: string): string {
@@ -143,6 +145,8 @@ export class CatalogState implements CatalogReader {
       }
       if (old) unindexKind(s, old.value, instanceKey(k.node, k.id));
       services.set(k.id, rec);
+      s.tags.delete(rec.value.Service);
+      if (old) s.tags.delete(old.value.Service);
       const ik = flat(instanceKey(k.node, k.id)); // kept as a map key: one flat string for both indexes
       inner(s.byName, rec.value.Service).set(ik, rec);
       if (rec.value.Kind) inner(s.byKind, rec.value.Kind).set(ik, rec);
@@ -178,6 +182,7 @@ export class CatalogState implements CatalogReader {
       if (!services || !old) return [];
       services.delete(k.id);
       if (services.size === 0) s.services.delete(k.node);
+      s.tags.delete(old.value.Service);
       const names = s.byName.get(old.value.Service);
       names?.delete(`${k.node}\0${k.id}`);
       if (names?.size === 0) s.byName.delete(old.value.Service);
@@ -240,6 +245,11 @@ export class CatalogState implements CatalogReader {
     const s = this.#space(ks);
     if (!s) return out;
     for (const name of [...s.byName.keys()].sort()) {
+      const cached = nodeMeta ? undefined : s.tags.get(name);
+      if (cached) {
+        out.set(name, cached);
+        continue;
+      }
       const tags = new Set<string>();
       let any = false;
       for (const inst of s.byName.get(name)?.values() ?? []) {
@@ -247,7 +257,10 @@ export class CatalogState implements CatalogReader {
         any = true;
         for (const t of inst.value.Tags) tags.add(t);
       }
-      if (any) out.set(name, [...tags]);
+      if (!any) continue;
+      const list = [...tags];
+      out.set(name, list);
+      if (!nodeMeta) s.tags.set(name, list);
     }
     return out;
   }
