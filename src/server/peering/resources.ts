@@ -1,7 +1,7 @@
 // Resource type URLs of the peer stream (spec §4.3) and conversions between wire and catalog records.
-import type { CheckServiceNode } from '../../gen/hashicorp/consul/internal/service/service_pb.js';
 import type { ImportedInstance } from '../catalog/service.js';
 import type { CheckStatus } from '../catalog/types.js';
+import type { WireInstance } from './import-decode.js';
 import { StringPool } from '../../lib/intern.js';
 import { setOwn } from '../../lib/safe-object.js';
 
@@ -31,7 +31,7 @@ const s = (v: string): string => pool.intern(v);
 const list = (v: readonly string[]): string[] => v.map(s);
 
 /** An imported instance, stored under the peer's keyspace; unknown statuses count as critical. */
-export function fromWire(csn: CheckServiceNode, peer: string): ImportedInstance {
+export function fromWire(csn: WireInstance, peer: string): ImportedInstance {
   const n = csn.Node;
   const svc = csn.Service;
   if (!n || !svc) throw new Error('instance without Node or Service');
