@@ -31,6 +31,8 @@ const CONFINED = {
   esbuild: /^scripts\//,
   '@kubernetes/client-node': /^src\/k8s\/kube\.ts$/,
 };
+/** Connect injection: what to do to a pod is decided without I/O (the webhook and connect-init do the I/O). */
+const K8S_INJECT_PURE = /^src\/k8s\/inject\/(annotations|upstreams|plan|patch)\.ts$/;
 const IO_MODULES = /^node:(net|http|https|fs|dgram|tls|child_process|http2)$/;
 
 const problems = [];
@@ -47,6 +49,7 @@ for (const file of files) {
       const allowed = CONFINED[pkg];
       if (allowed && !allowed.test(f) && !isTest(f)) bad(`"${pkg}" is confined to ${allowed}`);
       if (PURE.test(f) && IO_MODULES.test(spec)) bad('pure files do no I/O');
+      if (K8S_INJECT_PURE.test(f) && !isTest(f) && (IO_MODULES.test(spec) || spec === '@kubernetes/client-node')) bad('connect-injection planning is pure (no I/O, no Kubernetes client)');
       continue;
     }
     const target = normalize(join(dirname(f), spec)).split('\\').join('/').replace(/\.js$/, '.ts');

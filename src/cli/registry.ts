@@ -30,6 +30,8 @@ import { servicesExportedServicesCommand, servicesImportedServicesCommand } from
 import { configDeleteCommand, configListCommand, configReadCommand } from './commands/config/read.js';
 import { KV_COMMANDS } from './commands/kv/index.js';
 import { k8sControllerCommand } from './commands/k8s/controller.js';
+import { k8sConnectInitCommand } from './commands/k8s/connect-init.js';
+import { k8sServerAclInitCommand } from './commands/k8s/server-acl-init.js';
 
 export const COMMANDS: readonly Command[] = [
   agentCommand,
@@ -60,6 +62,8 @@ export const COMMANDS: readonly Command[] = [
   ...ACL_COMMANDS,
   ...KV_COMMANDS,
   k8sControllerCommand,
+  k8sConnectInitCommand,
+  k8sServerAclInitCommand,
 ];
 
 /** Flags every command takes. */

@@ -54,9 +54,17 @@ export interface KubeApi {
   createEvent(namespace: string, event: Record<string, unknown>): Promise<void>;
   /** Watches from a resourceVersion (with bookmarks); `onEnd` fires once when the stream ends for any reason. */
   watch(path: string, query: Record<string, string>, onEvent: (e: WatchEvent | { type: 'BOOKMARK' | 'ERROR'; object: Record<string, unknown> }) => void, onEnd: (err?: Error) => void): Promise<() => void>;
+  /** A Namespace's labels ({} when it does not exist); the connect-inject webhook reads them. */
+  namespaceLabels(name: string): Promise<Record<string, string>>;
   /** The API path of a resource collection, for watch(). */
   collectionPath(group: string, version: string, plural: string, namespace: string | undefined): string;
+  /** A core v1 object (endpoints, pods, services; nodes with namespace undefined) as plain JSON; undefined when absent. */
+  getCore(plural: CorePlural, namespace: string | undefined, name: string): Promise<Obj | undefined>;
+  /** A core v1 collection as plain JSON (all namespaces when undefined). */
+  listCore(plural: CorePlural, namespace: string | undefined): Promise<{ items: Obj[]; resourceVersion: string }>;
 }
+
+export type CorePlural = 'endpoints' | 'pods' | 'services' | 'nodes';
 
 /** $KUBECONFIG-style file when given, else the in-cluster service account (`serviceHost`: $KUBERNETES_SERVICE_HOST). */
 export function loadKubeConfig(file: string | undefined, serviceHost: string | undefined): KubeConfig {
@@ -137,6 +145,38 @@ export function kubeApi(kc: KubeConfig): KubeApi {
         ac.abort();
       };
     },
+    // The typed client's models keep the JSON field names (podIP, targetRef, notReadyAddresses, ...): callers
+    // read them as plain objects.
+    getCore: (plural, namespace, name) =>
+      notFoundIsUndefined(async () => {
+        const ns = namespace ?? '';
+        switch (plural) {
+          case 'endpoints':
+            return (await core.readNamespacedEndpoints({ namespace: ns, name })) as unknown as Obj;
+          case 'pods':
+            return (await core.readNamespacedPod({ namespace: ns, name })) as unknown as Obj;
+          case 'services':
+            return (await core.readNamespacedService({ namespace: ns, name })) as unknown as Obj;
+          case 'nodes':
+            return (await core.readNode({ name })) as unknown as Obj;
+        }
+      }),
+    listCore: async (plural, namespace) => {
+      const list = await call(async (): Promise<{ items: unknown[]; metadata?: { resourceVersion?: string } }> => {
+        switch (plural) {
+          case 'endpoints':
+            return namespace ? core.listNamespacedEndpoints({ namespace }) : core.listEndpointsForAllNamespaces();
+          case 'pods':
+            return namespace ? core.listNamespacedPod({ namespace }) : core.listPodForAllNamespaces();
+          case 'services':
+            return namespace ? core.listNamespacedService({ namespace }) : core.listServiceForAllNamespaces();
+          case 'nodes':
+            return core.listNode();
+        }
+      });
+      return { items: list.items as Obj[], resourceVersion: list.metadata?.resourceVersion ?? '' };
+    },
+    namespaceLabels: async (name) => (await notFoundIsUndefined(() => core.readNamespace({ name })))?.metadata?.labels ?? {},
     collectionPath: (group, version, plural, namespace) => `${group ? `/apis/${group}/${version}` : `/api/${version}`}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`,
   };
 }

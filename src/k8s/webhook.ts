@@ -1,5 +1,6 @@
 // The admission webhook server (HTTPS): AdmissionReview v1 and v1beta1 at consul-k8s's paths
-// /mutate-v1alpha1-<plural>, answering with the checks in validate.ts; GET /readyz for probes.
+// /mutate-v1alpha1-<plural>, answering with the checks in validate.ts, and /mutate for pods (connect
+// injection, inject/handler.ts); GET /readyz for probes.
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../lib/log.js';
@@ -7,6 +8,8 @@ import type { KubeApi } from './kube.js';
 import { CONFIG_KINDS, PEERING_KINDS, type ConfigCR, type PeeringCR } from './types.js';
 import { validateConfig, validatePeering, type Verdict } from './validate.js';
 import { parseJsonText } from '../lib/json-decode.js';
+import { admitPod } from './inject/handler.js';
+import type { InjectSettings } from './inject/plan.js';
 
 export interface WebhookOptions {
   kube: KubeApi;
@@ -16,11 +19,13 @@ export interface WebhookOptions {
   host: string;
   port: number;
   enablePeering: boolean;
+  /** Serve connect injection for pods at /mutate with these settings (404 there when absent). */
+  inject?: InjectSettings;
 }
 
 interface Review {
   apiVersion?: string;
-  request?: { uid?: string; operation?: string; object?: { metadata?: { name?: string; namespace?: string } } };
+  request?: { uid?: string; operation?: string; namespace?: string; object?: { metadata?: { name?: string; namespace?: string } } };
 }
 
 export class WebhookServer {
@@ -36,8 +41,9 @@ export class WebhookServer {
         res.end(text);
       };
       if (req.method === 'GET' && (req.url === '/readyz' || req.url === '/healthz')) return send(200, 'ok');
+      const pods = req.url === '/mutate' && o.inject !== undefined;
       const plural = /^\/mutate-v1alpha1-([a-z]+)$/.exec(req.url ?? '')?.[1];
-      const kind = [...(o.enablePeering ? PEERING_KINDS : []), ...CONFIG_KINDS].find((k) => k.plural === plural);
+      const kind = pods ? { kind: 'Pod', plural: 'pods' } : [...(o.enablePeering ? PEERING_KINDS : []), ...CONFIG_KINDS].find((k) => k.plural === plural);
       if (req.method !== 'POST' || !kind) return send(404, 'not found');
       let body = '';
       req.setEncoding('utf8');
@@ -53,14 +59,23 @@ export class WebhookServer {
         } catch (err) {
           return send(400, `could not decode the admission review: ${(err as Error).message}`);
         }
-        this.#decide(kind.kind, kind.plural, review).then(
+        const decided: Promise<Verdict & { code?: number; patch?: unknown[] }> = pods
+          ? admitPod({ uid: review.request.uid, ...(review.request.operation ? { operation: review.request.operation } : {}), ...(review.request.namespace ? { namespace: review.request.namespace } : {}), object: review.request.object }, o.inject as InjectSettings, (ns) => o.kube.namespaceLabels(ns))
+          : this.#decide(kind.kind, kind.plural, review);
+        decided.then(
           (v) => {
             const r = review.request as Required<Review>['request'];
-            if (!v.allowed) o.log.info('admission denied', { kind: kind.kind, namespace: r.object?.metadata?.namespace, name: r.object?.metadata?.name, operation: r.operation, reason: v.message });
+            if (!v.allowed) o.log.info('admission denied', { kind: kind.kind, namespace: r.namespace ?? r.object?.metadata?.namespace, name: r.object?.metadata?.name, operation: r.operation, reason: v.message });
+            else if (v.patch) o.log.info('pod injected', { namespace: r.namespace, name: r.object?.metadata?.name });
             send(200, {
               apiVersion: review.apiVersion ?? 'admission.k8s.io/v1',
               kind: 'AdmissionReview',
-              response: { uid: r.uid, allowed: v.allowed, status: v.allowed ? { code: 200, message: v.message } : { code: 400, message: v.message } },
+              response: {
+                uid: r.uid,
+                allowed: v.allowed,
+                status: v.allowed ? { code: 200, message: v.message } : { code: v.code ?? 400, message: v.message },
+                ...(v.patch ? { patchType: 'JSONPatch', patch: Buffer.from(JSON.stringify(v.patch)).toString('base64') } : {}),
+              },
             });
           },
           (err: unknown) => {

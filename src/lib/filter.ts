@@ -261,3 +261,21 @@ export function compileFilter(expression: string): (item: unknown) => boolean {
   const ast = new Parser(toks).parse();
   return (item) => evalAst(ast, item);
 }
+
+function selectorsOf(a: Ast, out: string[][]): void {
+  if (a.op === 'cmp') out.push(a.selector);
+  else if (a.op === 'not') selectorsOf(a.expr, out);
+  else {
+    selectorsOf(a.left, out);
+    selectorsOf(a.right, out);
+  }
+}
+
+/** Every selector path an expression names (to validate them against a fixed set of fields). */
+export function filterSelectors(expression: string): string[][] {
+  const toks = tokenize(expression);
+  if (toks.length === 0) return [];
+  const out: string[][] = [];
+  selectorsOf(new Parser(toks).parse(), out);
+  return out;
+}

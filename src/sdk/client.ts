@@ -4,7 +4,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions }
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { ClientConfigError, parseAddress, stripPort, type Endpoint, type TlsOptions } from './config.js';
-import type { KVPair, WireKVPair, Member, CatalogServiceInstance, ConfigEntry, AclToken, AclPolicy, AgentService, HealthEntry, Peering } from './shapes.js';
+import type { KVPair, WireKVPair, Member, CatalogServiceInstance, ConfigEntry, AclToken, AclTokenInput, AclPolicy, AclRole, AclRoleInput, AclAuthMethod, AclAuthMethodInput, AclBindingRule, AclBindingRuleInput, AclLoginInput, AgentService, HealthEntry, Peering } from './shapes.js';
 
 export const DEFAULT_HTTP_ADDR = 'http://127.0.0.1:8500';
 
@@ -46,7 +46,7 @@ function goFileError(path: string, err: unknown): string {
 }
 
 export { ClientConfigError } from './config.js';
-export type { KVPair, WireKVPair, Member, CatalogServiceInstance, ConfigEntry, AclToken, AclPolicy, AgentService, HealthEntry, Peering } from './shapes.js';
+export type { KVPair, WireKVPair, Member, CatalogServiceInstance, ConfigEntry, AclToken, AclTokenInput, AclPolicy, AclLink, AclServiceIdentity, AclNodeIdentity, AclRole, AclRoleInput, AclAuthMethod, AclAuthMethodInput, KubernetesAuthMethodConfig, AclBindType, AclBindingRule, AclBindingRuleInput, AclLoginInput, AgentService, HealthEntry, Peering } from './shapes.js';
 
 export interface ClientOptions {
   /** `host:port`, `http(s)://host:port[/prefix]` or `unix:///path`. @default DEFAULT_HTTP_ADDR */
@@ -143,6 +143,7 @@ export class IsthmusClient {
   readonly #auth: string | undefined;
   readonly #tls: ReturnType<typeof readTls>;
   readonly #query: Record<string, string | true>;
+  readonly #options: ClientOptions;
 
   /** Throws ClientConfigError for a bad address, token file or TLS material (as Consul's client creation fails). */
   constructor(options: ClientOptions = {}) {
@@ -161,10 +162,17 @@ export class IsthmusClient {
     this.#auth = options.auth ? Buffer.from(`${options.auth.username}:${options.auth.password ?? ''}`).toString('base64') : undefined;
     this.#tls = readTls(options.tls ?? {});
     this.#query = options.query ?? {};
+    this.#options = options;
+  }
+
+  /** The same client (address, TLS, query) sending `token` instead of its own (e.g. the SecretID of a login). */
+  withToken(token: string): IsthmusClient {
+    const { tokenFile: _ignored, ...rest } = this.#options;
+    return new IsthmusClient({ ...rest, token });
   }
 
   /** Sends a request and answers the raw response, whatever its status. */
-  async raw(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: Buffer | string; contentType?: string; signal?: AbortSignal } = {}): Promise<RawResponse> {
+  async raw(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: Buffer | string; contentType?: string; signal?: AbortSignal; token?: string } = {}): Promise<RawResponse> {
     const params = new URLSearchParams();
     const add = (k: string, item: string | number | boolean): void => params.append(k, item === true ? '' : String(item));
     for (const [k, v] of Object.entries(this.#query)) if (options.query?.[k] === undefined) add(k, v);
@@ -177,7 +185,8 @@ export class IsthmusClient {
     const e = this.#endpoint;
     const fullPath = `${e.prefix}${path}${search ? `?${search}` : ''}`;
     const headers: Record<string, string> = {};
-    if (this.#token) headers['X-Consul-Token'] = this.#token;
+    const token = options.token ?? this.#token;
+    if (token) headers['X-Consul-Token'] = token;
     if (this.#auth) headers.Authorization = `Basic ${this.#auth}`;
     const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body);
     if (body !== undefined) {
@@ -199,9 +208,10 @@ export class IsthmusClient {
     });
   }
 
-  async request<T>(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: unknown } = {}): Promise<T> {
+  async request<T>(method: string, path: string, options: { query?: Record<string, QueryValue>; body?: unknown; token?: string } = {}): Promise<T> {
     const res = await this.raw(method, path, {
       ...(options.query ? { query: options.query } : {}),
+      ...(options.token !== undefined ? { token: options.token } : {}),
       ...(options.body !== undefined ? { body: JSON.stringify(options.body), contentType: 'application/json' } : {}),
     });
     const text = res.body.toString('utf8');
@@ -351,8 +361,17 @@ export class IsthmusClient {
     return this.request('DELETE', `/v1/acl/policy/${encodeURIComponent(id)}`);
   }
 
-  aclTokenCreate(t: { Description?: string; Policies?: { ID?: string; Name?: string }[]; ServiceIdentities?: { ServiceName: string }[] }): Promise<AclToken> {
+  aclTokenCreate(t: AclTokenInput): Promise<AclToken> {
     return this.request('PUT', '/v1/acl/token', { body: t });
+  }
+
+  aclTokenUpdate(accessor: string, t: AclTokenInput): Promise<AclToken> {
+    return this.request('PUT', `/v1/acl/token/${encodeURIComponent(accessor)}`, { body: t });
+  }
+
+  /** The token of the presented secret (`token` overrides the client's own). */
+  aclTokenSelf(token?: string): Promise<AclToken> {
+    return this.request('GET', '/v1/acl/token/self', token !== undefined ? { token } : {});
   }
 
   aclTokens(): Promise<AclToken[]> {
@@ -365,6 +384,82 @@ export class IsthmusClient {
 
   aclTokenDelete(accessor: string): Promise<boolean> {
     return this.request('DELETE', `/v1/acl/token/${encodeURIComponent(accessor)}`);
+  }
+
+  aclRoleCreate(r: AclRoleInput): Promise<AclRole> {
+    return this.request('PUT', '/v1/acl/role', { body: r });
+  }
+
+  aclRoleUpdate(id: string, r: AclRoleInput): Promise<AclRole> {
+    return this.request('PUT', `/v1/acl/role/${encodeURIComponent(id)}`, { body: r });
+  }
+
+  aclRoleRead(id: string): Promise<AclRole> {
+    return this.request('GET', `/v1/acl/role/${encodeURIComponent(id)}`);
+  }
+
+  aclRoleReadByName(name: string): Promise<AclRole> {
+    return this.request('GET', `/v1/acl/role/name/${encodeURIComponent(name)}`);
+  }
+
+  aclRoles(query: { policy?: string } = {}): Promise<AclRole[]> {
+    return this.request('GET', '/v1/acl/roles', { query });
+  }
+
+  aclRoleDelete(id: string): Promise<boolean> {
+    return this.request('DELETE', `/v1/acl/role/${encodeURIComponent(id)}`);
+  }
+
+  aclAuthMethodCreate(m: AclAuthMethodInput): Promise<AclAuthMethod> {
+    return this.request('PUT', '/v1/acl/auth-method', { body: m });
+  }
+
+  aclAuthMethodUpdate(name: string, m: AclAuthMethodInput): Promise<AclAuthMethod> {
+    return this.request('PUT', `/v1/acl/auth-method/${encodeURIComponent(name)}`, { body: m });
+  }
+
+  aclAuthMethodRead(name: string): Promise<AclAuthMethod> {
+    return this.request('GET', `/v1/acl/auth-method/${encodeURIComponent(name)}`);
+  }
+
+  /** Auth methods without their Config. */
+  aclAuthMethods(): Promise<AclAuthMethod[]> {
+    return this.request('GET', '/v1/acl/auth-methods');
+  }
+
+  /** Deletes the method, its binding rules and every token it created. */
+  aclAuthMethodDelete(name: string): Promise<boolean> {
+    return this.request('DELETE', `/v1/acl/auth-method/${encodeURIComponent(name)}`);
+  }
+
+  aclBindingRuleCreate(r: AclBindingRuleInput): Promise<AclBindingRule> {
+    return this.request('PUT', '/v1/acl/binding-rule', { body: r });
+  }
+
+  aclBindingRuleUpdate(id: string, r: AclBindingRuleInput): Promise<AclBindingRule> {
+    return this.request('PUT', `/v1/acl/binding-rule/${encodeURIComponent(id)}`, { body: r });
+  }
+
+  aclBindingRuleRead(id: string): Promise<AclBindingRule> {
+    return this.request('GET', `/v1/acl/binding-rule/${encodeURIComponent(id)}`);
+  }
+
+  aclBindingRules(query: { authmethod?: string } = {}): Promise<AclBindingRule[]> {
+    return this.request('GET', '/v1/acl/binding-rules', { query });
+  }
+
+  aclBindingRuleDelete(id: string): Promise<boolean> {
+    return this.request('DELETE', `/v1/acl/binding-rule/${encodeURIComponent(id)}`);
+  }
+
+  /** Exchanges a bearer token (a Kubernetes service-account JWT) for an ACL token; needs no ACL token. */
+  aclLogin(body: AclLoginInput): Promise<AclToken> {
+    return this.request('POST', '/v1/acl/login', { body });
+  }
+
+  /** Deletes a token created by login: `token` if given, else the client's own. */
+  aclLogout(token?: string): Promise<boolean> {
+    return this.request('POST', '/v1/acl/logout', token !== undefined ? { token } : {});
   }
 
   /** KV paths as Go's client sends them (the key is escaped per segment; `/` stays). */

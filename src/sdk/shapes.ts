@@ -39,14 +39,137 @@ export interface CatalogServiceInstance {
 
 export type ConfigEntry = Record<string, unknown> & { Kind: string; Name: string; ModifyIndex?: number };
 
+export interface AclLink {
+  ID: string;
+  Name: string;
+}
+
+export interface AclServiceIdentity {
+  ServiceName: string;
+  Datacenters?: string[];
+}
+
+export interface AclNodeIdentity {
+  NodeName: string;
+  Datacenter: string;
+}
+
 export interface AclToken {
   AccessorID: string;
   SecretID: string;
   Description: string;
-  Policies: { ID: string; Name: string }[];
-  ServiceIdentities?: { ServiceName: string }[];
+  Policies: AclLink[];
+  Roles?: AclLink[];
+  ServiceIdentities?: AclServiceIdentity[];
+  NodeIdentities?: AclNodeIdentity[];
   Local: boolean;
+  /** Name of the auth method that created it (login tokens only). */
+  AuthMethod?: string;
+  ExpirationTime?: string;
   CreateTime: string;
+  Hash?: string;
+  CreateIndex?: number;
+  ModifyIndex?: number;
+}
+
+/** Body of PUT /v1/acl/token (create) and PUT /v1/acl/token/:accessor (update). */
+export interface AclTokenInput {
+  AccessorID?: string;
+  SecretID?: string;
+  Description?: string;
+  Policies?: { ID?: string; Name?: string }[];
+  Roles?: { ID?: string; Name?: string }[];
+  ServiceIdentities?: AclServiceIdentity[];
+  NodeIdentities?: AclNodeIdentity[];
+  Local?: boolean;
+  ExpirationTime?: string;
+  /** Go duration string on the wire (`"10m"`) or nanoseconds. */
+  ExpirationTTL?: string | number;
+}
+
+export interface AclRole {
+  ID: string;
+  Name: string;
+  Description: string;
+  Policies?: AclLink[];
+  ServiceIdentities?: AclServiceIdentity[];
+  NodeIdentities?: AclNodeIdentity[];
+  Hash?: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+/** Body of PUT /v1/acl/role (create; no ID) and PUT /v1/acl/role/:id (update). */
+export interface AclRoleInput {
+  ID?: string;
+  Name: string;
+  Description?: string;
+  Policies?: { ID?: string; Name?: string }[];
+  ServiceIdentities?: AclServiceIdentity[];
+  NodeIdentities?: AclNodeIdentity[];
+}
+
+/** Config of a `kubernetes` auth method. */
+export interface KubernetesAuthMethodConfig {
+  Host: string;
+  CACert: string;
+  ServiceAccountJWT: string;
+}
+
+export interface AclAuthMethod {
+  Name: string;
+  Type: string;
+  DisplayName?: string;
+  Description?: string;
+  /** Go duration string (`"10m0s"`); absent when unset. */
+  MaxTokenTTL?: string;
+  TokenLocality?: string;
+  /** Absent in GET /v1/acl/auth-methods (the list). */
+  Config?: Record<string, unknown>;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface AclAuthMethodInput {
+  Name: string;
+  Type: string;
+  DisplayName?: string;
+  Description?: string;
+  /** Go duration string (`"10m"`), 1m–24h. */
+  MaxTokenTTL?: string;
+  TokenLocality?: '' | 'local' | 'global';
+  Config?: KubernetesAuthMethodConfig | Record<string, unknown>;
+}
+
+export type AclBindType = 'service' | 'node' | 'role' | 'policy' | 'templated-policy';
+
+export interface AclBindingRule {
+  ID: string;
+  Description: string;
+  AuthMethod: string;
+  Selector: string;
+  BindType: AclBindType;
+  BindName: string;
+  BindVars?: { Name?: string };
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface AclBindingRuleInput {
+  ID?: string;
+  Description?: string;
+  AuthMethod: string;
+  Selector?: string;
+  BindType: AclBindType;
+  BindName: string;
+  BindVars?: { Name?: string };
+}
+
+/** Body of POST /v1/acl/login. */
+export interface AclLoginInput {
+  AuthMethod: string;
+  BearerToken: string;
+  Meta?: Record<string, string>;
 }
 
 export interface AclPolicy {

@@ -121,7 +121,7 @@ export class Agent {
     const hub = new IndexHub();
     const catalog = new CatalogService({ store, hub, log: log.child({ component: 'catalog' }) });
     await catalog.load();
-    const acl = new AclService({ store, log: log.child({ component: 'acl' }) }, config.acl);
+    const acl = new AclService({ store, log: log.child({ component: 'acl' }) }, { ...config.acl, datacenter: config.datacenter });
     await acl.load();
     const entries = new ConfigEntryService({ store, hub });
     await entries.load();

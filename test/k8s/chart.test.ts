@@ -49,6 +49,7 @@ const COMBOS: [string, string[]][] = [
   ['defaults', []],
   ['peering', PEERING],
   ['peering + ACLs', [...PEERING, 'global.acls.manageSystemACLs=true']],
+  ['ACLs without peering', ['global.acls.manageSystemACLs=true']],
   ['peering + expose-servers NodePort', [...PEERING, 'server.exposeService.enabled=true', 'server.exposeService.type=NodePort', 'server.exposeService.nodePort.grpc=30502']],
   ['mesh gateway NodePort', ['meshGateway.enabled=true', 'meshGateway.service.type=NodePort', 'meshGateway.service.nodePort=30443', 'meshGateway.replicas=3']],
   ['mesh gateway Static WAN', ['meshGateway.enabled=true', 'meshGateway.wanAddress.source=Static', 'meshGateway.wanAddress.static=gw.example.com', 'meshGateway.containerPort=443']],
@@ -95,8 +96,10 @@ describe('helm chart', () => {
     assert.ok(find(objs, 'CustomResourceDefinition', 'exportedservices.consul.hashicorp.com'));
     const role = find(objs, 'ClusterRole', 'r-isthmus-connect-injector') as unknown as { rules: { resources: string[] }[] };
     assert.ok(!role.rules.some((r) => r.resources.includes('secrets')));
+    const core = (role as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules.find((r) => r.apiGroups.includes('') && r.resources.includes('endpoints'));
+    assert.deepEqual([core?.resources, core?.verbs], [['pods', 'endpoints', 'services', 'nodes'], ['get', 'list', 'watch']], 'the endpoints controller reads Endpoints, Pods, Services and Nodes');
     const hooks = find(objs, 'MutatingWebhookConfiguration', 'r-isthmus-connect-injector') as unknown as { webhooks: { name: string }[] };
-    assert.deepEqual(hooks.webhooks.map((w) => w.name), ['exportedservices', 'meshes', 'proxydefaults', 'servicedefaults', 'serviceintentions', 'serviceresolvers'].map((p) => `mutate-${p}.consul.hashicorp.com`));
+    assert.deepEqual(hooks.webhooks.map((w) => w.name), ['r-isthmus-connect-injector.consul.hashicorp.com', ...['exportedservices', 'meshes', 'proxydefaults', 'servicedefaults', 'serviceintentions', 'serviceresolvers'].map((p) => `mutate-${p}.consul.hashicorp.com`)]);
     const ctl = find(objs, 'Deployment', 'r-isthmus-connect-injector') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
     assert.ok(ctl.spec.template.spec.containers[0]?.args.includes('--enable-peering=false'));
   });
@@ -140,6 +143,88 @@ describe('helm chart', () => {
     const objs = template([...PEERING, 'global.acls.manageSystemACLs=true']);
     const cfg = find(objs, 'ConfigMap', 'r-isthmus-server-config') as unknown as { data: Record<string, string> };
     assert.deepEqual((JSON.parse(cfg.data['server.json'] as string) as Record<string, unknown>).acl, { enabled: true, default_policy: 'deny' });
+  });
+
+  type Pod = { spec: { serviceAccountName?: string; containers: { args: string[]; env?: { name: string }[] }[] } };
+  const podOf = (o: Obj | undefined): Pod => (o as unknown as { spec: { template: Pod } }).spec.template;
+  const ACL_KINDS = ['Job', 'Role', 'RoleBinding'];
+
+  it('ACLs: the server-acl-init Job with its flags, its Secret RBAC, the auth-method account and token Secret', () => {
+    const objs = template([...PEERING, 'global.acls.manageSystemACLs=true']);
+    const job = find(objs, 'Job', 'r-isthmus-server-acl-init');
+    assert.ok(job, 'the bootstrap Job renders');
+    const pod = podOf(job) as Pod & { spec: { restartPolicy: string } };
+    assert.equal(pod.spec.serviceAccountName, 'r-isthmus-server-acl-init');
+    assert.equal(pod.spec.restartPolicy, 'Never');
+    assert.deepEqual(pod.spec.containers[0]?.args, [
+      'k8s',
+      'server-acl-init',
+      '-log-level=info',
+      '-resource-prefix=r-isthmus',
+      '-k8s-namespace=ns1',
+      '-server-address=r-isthmus-server.ns1.svc',
+      '-server-port=8500',
+      '-auth-method-host=https://kubernetes.default.svc',
+      '-connect-inject=true',
+      '-acl-binding-rule-selector=serviceaccount.name!=default',
+      '-mesh-gateway=true',
+      '-enable-peering=true',
+    ]);
+    assert.ok(find(objs, 'ServiceAccount', 'r-isthmus-server-acl-init'));
+    const role = find(objs, 'Role', 'r-isthmus-server-acl-init') as unknown as { metadata: { namespace: string }; rules: { resources: string[]; verbs: string[]; resourceNames?: string[] }[] };
+    assert.equal(role.metadata.namespace, 'ns1');
+    assert.ok(role.rules.every((r) => r.resources.length === 1 && r.resources[0] === 'secrets'), 'Secrets only');
+    assert.ok(role.rules.some((r) => r.verbs.includes('create') && !r.resourceNames));
+    const named = role.rules.find((r) => r.resourceNames);
+    assert.deepEqual(named?.resourceNames, ['r-isthmus-bootstrap-acl-token', 'r-isthmus-auth-method']);
+    assert.deepEqual(named?.verbs, ['get', 'update']);
+    const rb = find(objs, 'RoleBinding', 'r-isthmus-server-acl-init') as unknown as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+    assert.deepEqual(rb.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r-isthmus-server-acl-init' });
+    assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: 'r-isthmus-server-acl-init', namespace: 'ns1' }]);
+    // The auth methods' own account: a token Secret filled in by Kubernetes, TokenReview and service-account reads.
+    const sec = find(objs, 'Secret', 'r-isthmus-auth-method') as unknown as { type: string; metadata: { annotations: Record<string, string> } };
+    assert.equal(sec.type, 'kubernetes.io/service-account-token');
+    assert.equal(sec.metadata.annotations['kubernetes.io/service-account.name'], 'r-isthmus-auth-method');
+    assert.ok(find(objs, 'ServiceAccount', 'r-isthmus-auth-method'));
+    const deleg = find(objs, 'ClusterRoleBinding', 'r-isthmus-authdelegator') as unknown as { roleRef: { name: string }; subjects: { name: string }[] };
+    assert.equal(deleg.roleRef.name, 'system:auth-delegator');
+    assert.equal(deleg.subjects[0]?.name, 'r-isthmus-auth-method');
+    const saRole = find(objs, 'ClusterRole', 'r-isthmus-auth-method') as unknown as { rules: { resources: string[]; verbs: string[] }[] };
+    assert.deepEqual(saRole.rules, [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get'] }]);
+  });
+
+  it('ACLs: the controller and the mesh gateway log in with the component auth method and their service accounts', () => {
+    const objs = template([...PEERING, 'global.acls.manageSystemACLs=true']);
+    const login = ['-login-auth-method=r-isthmus-k8s-component-auth-method', '-login-bearer-token-path=/var/run/secrets/kubernetes.io/serviceaccount/token'];
+    const ctl = podOf(find(objs, 'Deployment', 'r-isthmus-connect-injector'));
+    assert.equal(ctl.spec.serviceAccountName, 'r-isthmus-connect-injector');
+    for (const a of [...login, '-login-meta=component=connect-injector', '-login-meta=pod=$(POD_NAMESPACE)/$(POD_NAME)']) assert.ok(ctl.spec.containers[0]?.args.includes(a), a);
+    assert.ok(['POD_NAME', 'POD_NAMESPACE'].every((n) => ctl.spec.containers[0]?.env?.some((e) => e.name === n)), 'the $(…) references resolve');
+    const gw = podOf(find(objs, 'Deployment', 'r-isthmus-mesh-gateway'));
+    assert.equal(gw.spec.serviceAccountName, 'r-isthmus-mesh-gateway');
+    assert.ok(find(objs, 'ServiceAccount', 'r-isthmus-mesh-gateway'));
+    for (const a of [...login, '-login-meta=component=mesh-gateway', '-login-meta=pod=$(POD_NAMESPACE)/$(POD_NAME)']) assert.ok(gw.spec.containers[0]?.args.includes(a), a);
+    assert.ok(['POD_NAME', 'POD_NAMESPACE'].every((n) => gw.spec.containers[0]?.env?.some((e) => e.name === n)));
+  });
+
+  it('ACLs without peering or a mesh gateway: no -enable-peering, no -mesh-gateway; a custom binding-rule selector', () => {
+    const objs = template(['global.acls.manageSystemACLs=true', 'connectInject.aclBindingRuleSelector=serviceaccount.namespace==apps']);
+    const args = podOf(find(objs, 'Job', 'r-isthmus-server-acl-init')).spec.containers[0]?.args ?? [];
+    assert.ok(!args.some((a) => a.startsWith('-enable-peering') || a.startsWith('-mesh-gateway')), args.join(' '));
+    assert.ok(args.includes('-connect-inject=true'));
+    assert.ok(args.includes('-acl-binding-rule-selector=serviceaccount.namespace==apps'));
+  });
+
+  it('without manageSystemACLs nothing ACL renders: no Job, Role, auth-method objects, login flags or acl server config', () => {
+    for (const sets of [[], PEERING]) {
+      const objs = template(sets);
+      assert.deepEqual(objs.filter((o) => ACL_KINDS.includes(o.kind) || o.metadata.name.endsWith('-auth-method') || o.metadata.name.endsWith('-authdelegator')).map((o) => `${o.kind}/${o.metadata.name}`), []);
+      for (const o of objs.filter((x) => x.kind === 'Deployment')) assert.ok(!podOf(o).spec.containers.some((c) => c.args.some((a) => a.includes('login'))), o.metadata.name);
+      const cfg = find(objs, 'ConfigMap', 'r-isthmus-server-config') as unknown as { data: Record<string, string> };
+      assert.equal((JSON.parse(cfg.data['server.json'] as string) as Record<string, unknown>).acl, undefined);
+    }
+    // No servers in this release: no bootstrap Job either (its target would not exist).
+    assert.equal(find(template(['global.acls.manageSystemACLs=true', 'server.enabled=false']), 'Job', 'r-isthmus-server-acl-init'), undefined);
   });
 
   it('expose-servers and mesh-gateway nodePorts, WAN address sources', () => {

@@ -2,7 +2,7 @@
 // to the exported service's local sidecars or (local mode) to the peer's gateways.
 import net from 'node:net';
 import type { Logger } from '../../lib/log.js';
-import type { IsthmusClient } from '../../sdk/client.js';
+import { ApiError, type IsthmusClient } from '../../sdk/client.js';
 import { parseClientHelloSni } from '../tls/client-hello.js';
 import { pipeBoth, SocketSet, TtlCache } from '../pipe.js';
 import { routeSni } from './routes.js';
@@ -117,6 +117,24 @@ export class MeshGateway {
     up.once('error', () => sock.destroy());
   }
 
+  /**
+   * The gRPC TLS address of the server this gateway is attached to: from /v1/agent/self, or, for a token without
+   * agent:read (consul-k8s's mesh-gateway policy grants only service/node reads), from the servers' `consul`
+   * service in the catalog (its `grpc_tls_port` meta).
+   */
+  async #localServer(): Promise<{ host: string; port: number }[]> {
+    try {
+      const self = await this.#client.self();
+      const port = self.xDS?.Ports?.TLS ?? 0;
+      const host = self.Member?.Addr || '127.0.0.1';
+      return port > 0 ? [{ host, port }] : [];
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 403)) throw err;
+      const servers = await this.#client.request<{ Address: string; ServiceAddress?: string; ServiceMeta?: Record<string, string> }[]>('GET', '/v1/catalog/service/consul');
+      return servers.filter((e) => Number(e.ServiceMeta?.grpc_tls_port) > 0).map((e) => ({ host: e.ServiceAddress || e.Address, port: Number(e.ServiceMeta?.grpc_tls_port) }));
+    }
+  }
+
   /** Where a SNI goes: exported services to their healthy local sidecars, remote SNIs to peer gateways. */
   async #targets(sni: string): Promise<{ host: string; port: number }[]> {
     const route = routeSni(sni, this.#trustDomain);
@@ -136,12 +154,7 @@ export class MeshGateway {
       const mesh = await this.#client.configReadOptional('mesh', 'mesh');
       if (!(mesh?.Peering as { PeerThroughMeshGateways?: boolean } | undefined)?.PeerThroughMeshGateways) throw new Error('peering through mesh gateways is not enabled in the mesh config entry');
       if (route.kind === 'server') {
-        return this.#cache.get(sni, async () => {
-          const self = await this.#client.self();
-          const port = self.xDS?.Ports?.TLS ?? 0;
-          const host = self.Member?.Addr || '127.0.0.1';
-          return port > 0 ? [{ host, port }] : [];
-        });
+        return this.#cache.get(sni, () => this.#localServer());
       }
       return this.#cache.get(sni, async () => {
         const p = (await this.#client.peeringList()).find((x) => x.PeerServerName === sni);

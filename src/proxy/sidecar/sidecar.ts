@@ -37,6 +37,10 @@ export interface SidecarOptions {
   refreshMs?: number;
   /** Address the inbound listener binds to. @default the proxy's registered address or 127.0.0.1 */
   bind?: string;
+  /** The proxy's own service ID (instead of `<sidecarFor>-sidecar-proxy`), e.g. from an injected pod's proxy-id file. */
+  proxyId?: string;
+  /** Read the registration from this catalog node (agentless, e.g. `<k8s-node>-virtual`) instead of the agent. */
+  nodeName?: string;
 }
 
 export class SidecarProxy {
@@ -80,9 +84,20 @@ export class SidecarProxy {
     return { cert: this.#m.certPem, key: this.#m.keyPem, ca: [...this.#m.localRoots, ...this.#m.bundles.flatMap((b) => b.RootPEMs)] };
   }
 
+  /** The proxy's registration: from the agent, or (agentless) from the catalog node that holds it. */
+  async #registration(): Promise<AgentService> {
+    const id = this.#o.proxyId ?? `${this.#o.sidecarFor}-sidecar-proxy`;
+    const node = this.#o.nodeName;
+    if (!node) return this.#client.agentService(id);
+    const r = await this.#client.request<{ Services?: AgentService[] | null } | null>('GET', `/v1/catalog/node-services/${encodeURIComponent(node)}`);
+    const svc = r?.Services?.find((x) => x.ID === id);
+    if (!svc) throw new Error(`proxy service with ID "${id}" not found on node "${node}"`);
+    return svc;
+  }
+
   /** Reads the registration and certificates, then listens: inbound on the proxy port, one per upstream. */
   async start(): Promise<{ inbound: number; upstreams: Record<string, number>; transparent?: number }> {
-    this.#svc = await this.#client.agentService(`${this.#o.sidecarFor}-sidecar-proxy`);
+    this.#svc = await this.#registration();
     if (this.#svc.Kind !== 'connect-proxy' || !this.#svc.Proxy) throw new Error(`service "${this.#svc.ID}" is not a connect-proxy`);
     this.#m = await this.#load();
     const material = (): Material => this.#m;

@@ -1,10 +1,12 @@
 // Thin HTTP handlers for /v1/acl/*: bootstrap, tokens and policies in Consul's shapes and texts.
-import { IsthmusError, invalid, notFound } from '../../lib/errors.js';
+import { IsthmusError, notFound } from '../../lib/errors.js';
 import type { ObjectSchema } from '../../lib/json-decode.js';
 import type { Handler, HttpRequest } from '../http/request.js';
 import { decodeBody, queryOne, requireParam } from '../http/request.js';
+import { aclAuthHandlers } from './auth-http.js';
 import { authorizeAll, parseAuthorizationRequests } from './authorize-request.js';
 import { ANONYMOUS_ACCESSOR_ID } from './errors.js';
+import type { IdentityValidator } from './login.js';
 import { AclService, type PolicyInput, type TokenInput } from './service.js';
 import type { Indexed, PolicyRecord, TokenRecord } from './types.js';
 
@@ -43,7 +45,7 @@ export const POLICY_SCHEMA: ObjectSchema = {
 
 const BOOTSTRAP_SCHEMA: ObjectSchema = { name: 'BootstrapRequest', fields: { BootstrapSecret: 'string' } };
 
-export function renderToken(t: Indexed<TokenRecord>, showSecret: boolean): Record<string, unknown> {
+export function renderToken(t: Indexed<TokenRecord>, showSecret: boolean, acl?: AclService): Record<string, unknown> {
   const v = t.value;
   const out: Record<string, unknown> = {
     AccessorID: v.AccessorID,
@@ -51,9 +53,14 @@ export function renderToken(t: Indexed<TokenRecord>, showSecret: boolean): Recor
     Description: v.Description,
     Policies: v.Policies,
   };
+  // Role links show the role's current name; links to deleted roles are dropped.
+  const roles = (v.Roles ?? []).map((r) => (acl ? acl.roles.get(r.ID)?.value : r)).filter((r) => r !== undefined).map((r) => ({ ID: r.ID, Name: r.Name }));
+  if (roles.length > 0) out.Roles = roles;
   if (v.ServiceIdentities.length > 0) out.ServiceIdentities = v.ServiceIdentities;
   if (v.NodeIdentities.length > 0) out.NodeIdentities = v.NodeIdentities;
+  if (v.TemplatedPolicies?.length) out.TemplatedPolicies = v.TemplatedPolicies;
   out.Local = v.Local;
+  if (v.AuthMethod) out.AuthMethod = v.AuthMethod;
   if (v.ExpirationTime) out.ExpirationTime = v.ExpirationTime;
   out.CreateTime = v.CreateTime;
   out.Hash = AclService.hash({ ...v, SecretID: undefined });
@@ -76,42 +83,41 @@ export function renderPolicy(p: Indexed<PolicyRecord>, withRules = true): Record
   };
 }
 
-export function aclHandlers(acl: AclService): Record<string, Handler> {
+export function aclHandlers(acl: AclService, validator?: IdentityValidator): Record<string, Handler> {
   const on = (h: Handler): Handler => async (req) => {
     if (!acl.enabled) throw new IsthmusError('UNAUTHENTICATED', 'ACL support disabled');
     return h(req);
   };
   const showSecret = (req: HttpRequest): boolean => req.authz.allowed('acl', 'write');
-  const tokenInput = (req: HttpRequest): TokenInput => {
-    const body = decodeBody<TokenInput & { Roles?: unknown[] }>(req, TOKEN_SCHEMA, 'Token decoding failed');
-    if ((body.Roles ?? []).length > 0) throw invalid('Roles are not supported by this server version; attach policies instead');
-    return body;
-  };
+  const tokenInput = (req: HttpRequest): TokenInput => decodeBody<TokenInput>(req, TOKEN_SCHEMA, 'Token decoding failed');
+  const render = (t: Indexed<TokenRecord>, show: boolean): Record<string, unknown> => renderToken(t, show, acl);
+  const auth = Object.fromEntries(Object.entries(aclAuthHandlers(acl, render, validator)).map(([k, h]) => [k, on(h)]));
   const policyInput = (req: HttpRequest): PolicyInput => decodeBody<PolicyInput>(req, POLICY_SCHEMA, 'Policy decoding failed');
 
   return {
+    ...auth,
     /** POST /v1/internal/acl/authorize: any valid token may ask what it may do. */
     authorize: on(async (req) => ({ json: authorizeAll(req.authz, parseAuthorizationRequests(req.body)) })),
     bootstrap: on(async (req) => {
       let secret: string | undefined;
       if (req.body.trim() !== '') secret = decodeBody<{ BootstrapSecret?: string }>(req, BOOTSTRAP_SCHEMA, 'Request decoding failed').BootstrapSecret;
       const t = secret ? await acl.createBootstrapWithSecret(secret) : await acl.bootstrap();
-      return { json: { ID: t.value.SecretID, ...renderToken(t, true) } };
+      return { json: { ID: t.value.SecretID, ...render(t, true) } };
     }),
-    tokenCreate: on(async (req) => ({ json: renderToken(await acl.createToken(tokenInput(req)), true) })),
+    tokenCreate: on(async (req) => ({ json: render(await acl.createToken(tokenInput(req)), true) })),
     tokenSelf: on(async (req) => {
       const t = req.token ? acl.tokenBySecret(req.token) : acl.token(ANONYMOUS_ACCESSOR_ID);
       if (!t) throw notFound('Supplied token does not exist');
-      return { json: renderToken(t, true) };
+      return { json: render(t, true) };
     }),
     tokenRead: on(async (req) => {
       const t = acl.token(requireParam(req, 'accessor', 'token AccessorID'));
       if (!t) throw notFound('Requested token does not exist: ACL not found');
-      return { json: renderToken(t, showSecret(req)) };
+      return { json: render(t, showSecret(req)) };
     }),
     tokenUpdate: on(async (req) => {
       const accessor = requireParam(req, 'accessor', 'token AccessorID');
-      return { json: renderToken(await acl.updateToken(accessor, tokenInput(req)), true) };
+      return { json: render(await acl.updateToken(accessor, tokenInput(req)), true) };
     }),
     tokenDelete: on(async (req) => {
       await acl.deleteToken(requireParam(req, 'accessor', 'token AccessorID'), req.authz);
@@ -120,16 +126,20 @@ export function aclHandlers(acl: AclService): Record<string, Handler> {
     tokenClone: on(async (req) => {
       const accessor = requireParam(req, 'accessor', 'token AccessorID');
       const body = req.body.trim() === '' ? {} : tokenInput(req);
-      return { json: renderToken(await acl.cloneToken(accessor, body.Description), true) };
+      return { json: render(await acl.cloneToken(accessor, body.Description), true) };
     }),
     tokenList: on(async (req) => {
       const policy = queryOne(req.query, 'policy');
+      const role = queryOne(req.query, 'role');
+      const method = queryOne(req.query, 'authmethod');
       const service = queryOne(req.query, 'servicename');
       const list = acl
         .tokens()
         .filter((t) => !policy || t.value.Policies.some((p) => p.ID === policy))
+        .filter((t) => !role || (t.value.Roles ?? []).some((r) => r.ID === role))
+        .filter((t) => !method || t.value.AuthMethod === method)
         .filter((t) => !service || t.value.ServiceIdentities.some((s) => s.ServiceName === service));
-      return { json: list.map((t) => renderToken(t, showSecret(req))) };
+      return { json: list.map((t) => render(t, showSecret(req))) };
     }),
     policyCreate: on(async (req) => ({ json: renderPolicy(await acl.createPolicy(policyInput(req))) })),
     policyRead: on(async (req) => {

@@ -8,7 +8,9 @@ import { ALLOW_ALL, createAuthorizer, mergeRules, type Authorizer, type DefaultP
 import { GLOBAL_MANAGEMENT, GLOBAL_READ_ONLY, nodeIdentityRules, serviceIdentityRules } from './builtin.js';
 import { aclNotFound, ANONYMOUS_ACCESSOR_ID } from './errors.js';
 import { parseRules } from './rules.js';
-import { GLOBAL_MANAGEMENT_ID, type Indexed, type PolicyLink, type PolicyRecord, type TokenRecord } from './types.js';
+import { RecordTable, type TableOp } from './table.js';
+import { templatedPolicyRules } from './templated-policies.js';
+import { GLOBAL_MANAGEMENT_ID, type AuthMethodRecord, type BindingRuleRecord, type Indexed, type PolicyLink, type PolicyRecord, type RoleRecord, type TemplatedPolicy, type TokenRecord } from './types.js';
 
 const KEYS = {
   policy: (id: string): string => `acl/policy/${id}`,
@@ -25,6 +27,8 @@ export interface AclOptions {
   defaultPolicy: DefaultPolicy;
   /** Secret of a management token created at start (Consul's acl.tokens.initial_management). */
   initialManagement?: string;
+  /** This server's datacenter (node identities bound by login; identity scoping). */
+  datacenter?: string;
 }
 
 export interface PolicyInput {
@@ -40,11 +44,18 @@ export interface TokenInput {
   SecretID?: string;
   Description?: string;
   Policies?: { ID?: string; Name?: string }[];
+  Roles?: { ID?: string; Name?: string }[];
   ServiceIdentities?: { ServiceName?: string; Datacenters?: string[] }[];
   NodeIdentities?: { NodeName?: string; Datacenter?: string }[];
   Local?: boolean;
   ExpirationTime?: string;
   ExpirationTTL?: number;
+}
+
+/** What only login sets on a token it creates. */
+export interface LoginTokenExtras {
+  AuthMethod: string;
+  TemplatedPolicies?: TemplatedPolicy[];
 }
 
 export class AclService {
@@ -56,6 +67,11 @@ export class AclService {
   readonly #bySecret = new Map<string, string>();
   readonly #authzCache = new Map<string, Authorizer>();
   readonly #writes = new SerialQueue();
+  /** Roles, auth methods and binding rules (roles.ts, auth-methods.ts, binding-rules.ts own their logic). */
+  readonly roles = new RecordTable<RoleRecord>('acl/role/', (r) => r.ID);
+  readonly authMethods = new RecordTable<AuthMethodRecord>('acl/auth-method/', (m) => m.Name);
+  readonly bindingRules = new RecordTable<BindingRuleRecord>('acl/binding-rule/', (r) => r.ID);
+  readonly #tables: RecordTable<unknown>[] = [this.roles, this.authMethods, this.bindingRules] as RecordTable<unknown>[];
   #bootstrapIndex = 0;
 
   constructor(deps: { store: Store; log: Logger }, options: AclOptions) {
@@ -78,6 +94,7 @@ export class AclService {
       this.#tokens.set(v.AccessorID, { value: v, createIndex: e.createRevision, modifyIndex: e.modRevision });
       this.#bySecret.set(v.SecretID, v.AccessorID);
     }
+    for (const t of this.#tables) await t.load(async (prefix) => (await this.#store.list(prefix)).entries);
     const b = await this.#store.get(KEYS.bootstrap);
     if (b) this.#bootstrapIndex = b.modRevision;
     if (!this.enabled) return;
@@ -117,6 +134,10 @@ export class AclService {
         } else this.#tokens.delete(id);
       } else if (e.key === KEYS.bootstrap && e.type === 'put') {
         this.#bootstrapIndex = e.entry.modRevision;
+      } else {
+        const t = this.#tables.find((x) => x.owns(e.key));
+        if (t && e.type === 'put') t.applyPut(e.entry.value, e.entry.createRevision, e.entry.modRevision);
+        else if (t) t.applyDelete(e.key);
       }
     }
     this.#authzCache.clear();
@@ -143,10 +164,28 @@ export class AclService {
         this.#tokens.delete(id);
       } else if (op.type === 'put' && op.key === KEYS.bootstrap) {
         this.#bootstrapIndex = r.revision;
+      } else {
+        const t = op.type === 'deletePrefix' ? undefined : this.#tables.find((x) => x.owns(op.key));
+        if (t && op.type === 'put') t.applyPut(op.value, undefined, r.revision);
+        else if (t && op.type === 'delete') t.applyDelete(op.key);
       }
     }
     this.#authzCache.clear();
     return r.revision;
+  }
+
+  /** Runs a read-check-write sequence alone (every ACL write goes through here). */
+  serialWrite<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#writes.run(fn);
+  }
+
+  /** Commits ops atomically and mirrors them; call inside serialWrite. */
+  commit(ops: TxnOp[]): Promise<number> {
+    return this.#commit(ops);
+  }
+
+  get datacenter(): string {
+    return this.options.datacenter ?? 'dc1';
   }
 
   #newToken(input: TokenInput & { Policies?: PolicyLink[] }): TokenRecord {
@@ -179,12 +218,18 @@ export class AclService {
       }
       throw aclNotFound();
     }
-    const policies = token.Policies.map((p) => this.#policies.get(p.ID)?.value).filter((p): p is PolicyRecord => p !== undefined);
+    const roles = (token.Roles ?? []).map((r) => this.roles.get(r.ID)?.value).filter((r): r is RoleRecord => r !== undefined);
+    const policyLinks = [...token.Policies, ...roles.flatMap((r) => r.Policies)];
+    const policies = policyLinks.map((p) => this.#policies.get(p.ID)?.value).filter((p): p is PolicyRecord => p !== undefined);
     const management = policies.some((p) => p.ID === GLOBAL_MANAGEMENT_ID);
+    const dc = this.datacenter;
+    const services = [...token.ServiceIdentities, ...roles.flatMap((r) => r.ServiceIdentities)].filter((s) => !s.Datacenters?.length || s.Datacenters.includes(dc));
+    const nodes = [...token.NodeIdentities, ...roles.flatMap((r) => r.NodeIdentities)].filter((n) => n.Datacenter === dc);
     const rules = mergeRules([
       ...policies.map((p) => p.parsed),
-      ...token.ServiceIdentities.map((s) => serviceIdentityRules(s.ServiceName)),
-      ...token.NodeIdentities.map((n) => nodeIdentityRules(n.NodeName)),
+      ...services.map((s) => serviceIdentityRules(s.ServiceName)),
+      ...nodes.map((n) => nodeIdentityRules(n.NodeName)),
+      ...(token.TemplatedPolicies ?? []).map((t) => templatedPolicyRules(t)),
     ]);
     const authz = createAuthorizer({
       accessorId: token.AccessorID,
@@ -279,6 +324,9 @@ export class AclService {
           ops.push({ type: 'put', key: KEYS.token(t.value.AccessorID), value: JSON.stringify({ ...t.value, Policies: t.value.Policies.filter((p) => p.ID !== id) }) });
         }
       }
+      for (const r of this.roles.values()) {
+        if (r.value.Policies.some((p) => p.ID === id)) ops.push(this.roles.putOp({ ...r.value, Policies: r.value.Policies.filter((p) => p.ID !== id) }));
+      }
       await this.#commit(ops);
     });
   }
@@ -299,10 +347,24 @@ export class AclService {
   }
 
   #links(input: TokenInput): PolicyLink[] {
-    return (input.Policies ?? []).map((l) => {
+    return this.policyLinks(input.Policies);
+  }
+
+  /** Resolves policy links by ID or name (a role's or a token's). */
+  policyLinks(links: { ID?: string; Name?: string }[] | undefined): PolicyLink[] {
+    return (links ?? []).map((l) => {
       const p = l.ID ? this.#policies.get(l.ID)?.value : l.Name ? this.policyByName(l.Name)?.value : undefined;
       if (!p) throw invalid(`Cannot find policy "${l.ID || l.Name || ''}"`);
       return { ID: p.ID, Name: p.Name };
+    });
+  }
+
+  /** Resolves role links by ID or name. */
+  roleLinks(links: { ID?: string; Name?: string }[] | undefined): PolicyLink[] {
+    return (links ?? []).map((l) => {
+      const r = l.ID ? this.roles.get(l.ID)?.value : l.Name ? this.roles.find((x) => x.Name === l.Name)?.value : undefined;
+      if (!r) throw invalid(l.ID ? `cannot find role ${l.ID}` : l.Name ? `No such ACL role with name "${l.Name}"` : 'Role links must specify either an ID or a Name');
+      return { ID: r.ID, Name: r.Name };
     });
   }
 
@@ -322,7 +384,7 @@ export class AclService {
     return undefined;
   }
 
-  createToken(input: TokenInput): Promise<Indexed<TokenRecord>> {
+  createToken(input: TokenInput, login?: LoginTokenExtras): Promise<Indexed<TokenRecord>> {
     return this.#writes.run(async () => {
       for (const [field, v] of [['AccessorID', input.AccessorID], ['SecretID', input.SecretID]] as const) {
         if (v !== undefined && v !== '' && !UUID_RE.test(v)) throw invalid(`Invalid Token: ${field} is not a valid UUID`);
@@ -336,6 +398,12 @@ export class AclService {
         ServiceIdentities: this.#serviceIdentities(input),
         NodeIdentities: this.#nodeIdentities(input),
       };
+      const roles = this.roleLinks(input.Roles);
+      if (roles.length > 0) t.Roles = roles;
+      if (login) {
+        t.AuthMethod = login.AuthMethod;
+        if (login.TemplatedPolicies?.length) t.TemplatedPolicies = login.TemplatedPolicies;
+      }
       const exp = this.#expiry(input, now);
       if (exp) t.ExpirationTime = exp;
       await this.#commit([{ type: 'put', key: KEYS.token(t.AccessorID), value: JSON.stringify(t) }]);
@@ -372,6 +440,9 @@ export class AclService {
         ServiceIdentities: this.#serviceIdentities(input),
         NodeIdentities: this.#nodeIdentities(input),
       };
+      const roles = this.roleLinks(input.Roles);
+      if (roles.length > 0) t.Roles = roles;
+      else delete t.Roles;
       await this.#commit([{ type: 'put', key: KEYS.token(accessor), value: JSON.stringify(t) }]);
       return this.#tokens.get(accessor) as Indexed<TokenRecord>;
     });
@@ -381,7 +452,7 @@ export class AclService {
     const cur = this.#tokens.get(accessor);
     if (!cur) return Promise.reject(notFound('Cannot find token to clone'));
     if (accessor === ANONYMOUS_ACCESSOR_ID) return Promise.reject(invalid('Cannot clone the anonymous token'));
-    return this.createToken({ Description: description ?? cur.value.Description, Policies: cur.value.Policies, ServiceIdentities: cur.value.ServiceIdentities, NodeIdentities: cur.value.NodeIdentities, Local: cur.value.Local });
+    return this.createToken({ Description: description ?? cur.value.Description, Policies: cur.value.Policies, Roles: cur.value.Roles ?? [], ServiceIdentities: cur.value.ServiceIdentities, NodeIdentities: cur.value.NodeIdentities, Local: cur.value.Local });
   }
 
   deleteToken(accessor: string, requester: Authorizer): Promise<void> {
@@ -391,6 +462,20 @@ export class AclService {
       if (requester.accessorId === accessor) throw invalid("Deletion of the request's authorization token is not permitted");
       await this.#commit([{ type: 'delete', key: KEYS.token(accessor) }]);
     });
+  }
+
+  /** A store op that deletes a token (auth-method deletion removes its tokens in the same transaction). */
+  tokenDeleteOp(accessor: string): TableOp {
+    return { type: 'delete', key: KEYS.token(accessor) };
+  }
+
+  tokenPutOp(t: TokenRecord): TableOp {
+    return { type: 'put', key: KEYS.token(t.AccessorID), value: JSON.stringify(t) };
+  }
+
+  /** True when the token exists and has not expired. */
+  static live(t: TokenRecord, now = Date.now()): boolean {
+    return !t.ExpirationTime || Date.parse(t.ExpirationTime) > now;
   }
 
   /** Hash of a token or policy's content, as Consul shows it (base64). */

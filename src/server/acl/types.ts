@@ -19,16 +19,69 @@ export interface PolicyLink {
   Name: string;
 }
 
+export interface ServiceIdentity {
+  ServiceName: string;
+  Datacenters?: string[];
+}
+
+export interface NodeIdentity {
+  NodeName: string;
+  Datacenter: string;
+}
+
+/** A templated policy (Consul 1.17+): a builtin template and its variables. */
+export interface TemplatedPolicy {
+  TemplateName: string;
+  TemplateVariables?: { Name?: string };
+}
+
 export interface TokenRecord {
   AccessorID: string;
   SecretID: string;
   Description: string;
   Policies: PolicyLink[];
-  ServiceIdentities: { ServiceName: string; Datacenters?: string[] }[];
-  NodeIdentities: { NodeName: string; Datacenter: string }[];
+  /** Role links (absent on tokens stored before roles existed). */
+  Roles?: PolicyLink[];
+  ServiceIdentities: ServiceIdentity[];
+  NodeIdentities: NodeIdentity[];
+  TemplatedPolicies?: TemplatedPolicy[];
   Local: boolean;
+  /** Name of the auth method that created the token (login tokens only). */
+  AuthMethod?: string;
   ExpirationTime?: string;
   CreateTime: string;
+}
+
+export interface RoleRecord {
+  ID: string;
+  Name: string;
+  Description: string;
+  Policies: PolicyLink[];
+  ServiceIdentities: ServiceIdentity[];
+  NodeIdentities: NodeIdentity[];
+}
+
+export interface AuthMethodRecord {
+  Name: string;
+  Type: string;
+  DisplayName: string;
+  Description: string;
+  /** Milliseconds; 0 when unset. */
+  MaxTokenTTL: number;
+  TokenLocality: string;
+  Config: Record<string, unknown>;
+}
+
+export type BindType = 'service' | 'node' | 'role' | 'policy' | 'templated-policy';
+
+export interface BindingRuleRecord {
+  ID: string;
+  Description: string;
+  AuthMethod: string;
+  Selector: string;
+  BindType: BindType;
+  BindName: string;
+  BindVars?: { Name?: string };
 }
 
 export interface Indexed<T> {

@@ -28,6 +28,20 @@ describe('catalog registration', () => {
     assert.equal(r2.status, 200);
   });
 
+  it('SkipNodeUpdate creates a missing node from the request, and leaves an existing one as it is', async () => {
+    const reg = (address: string, id: string): Obj => ({ Node: 'k1-virtual', Address: address, NodeMeta: { 'synthetic-node': 'true' }, SkipNodeUpdate: true, Service: { ID: id, Service: 'skip', Port: 1 } });
+    assert.equal((await t.request('PUT', '/v1/catalog/register', reg('10.9.0.1', 'skip-1'))).status, 200);
+    assert.equal((await t.request('PUT', '/v1/catalog/register', reg('10.9.0.2', 'skip-2'))).status, 200);
+    const node = (await t.request('GET', '/v1/catalog/node/k1-virtual')).json<{ Node: Obj; Services: Obj }>();
+    assert.equal(node.Node.Address, '10.9.0.1', 'the second registration did not update the node');
+    assert.deepEqual(node.Node.Meta, { 'synthetic-node': 'true' });
+    assert.deepEqual(Object.keys(node.Services).sort(), ['skip-1', 'skip-2']);
+    const none = await t.request('PUT', '/v1/catalog/register', { Node: 'ghost', SkipNodeUpdate: true, Service: { Service: 'g' } });
+    assert.equal(none.status, 400, 'a missing node without an address cannot be created');
+    for (const id of ['skip-1', 'skip-2']) await t.request('PUT', '/v1/catalog/deregister', { Node: 'k1-virtual', ServiceID: id });
+    await t.request('PUT', '/v1/catalog/deregister', { Node: 'k1-virtual' });
+  });
+
   it('lists services with the union of their tags', async () => {
     const r = await t.request('GET', '/v1/catalog/services');
     assert.equal(r.status, 200);

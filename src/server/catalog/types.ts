@@ -84,7 +84,7 @@ export interface Indexed<T> {
 /** A validated catalog registration, ready to write. */
 export interface Registration {
   nodeName: string;
-  /** Absent when SkipNodeUpdate is set: the node must already exist. */
+  /** Absent when SkipNodeUpdate is set and the node exists (its record is left as it is). */
   node?: NodeRecord;
   service?: ServiceRecord;
   checks: CheckRecord[];

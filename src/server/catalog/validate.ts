@@ -85,7 +85,10 @@ export function validateRegistration(raw: Raw, ctx: RegistrationContext): Regist
   if (!skip && address === '') throw invalid('Must provide address if SkipNodeUpdate is not set');
   const id = str(raw.ID);
   if (id !== '' && !UUID_RE.test(id)) throw invalid(`Bad node ID: invalid UUID "${id}"`);
-  if (skip && !ctx.nodeExists(nodeName)) {
+  // Consul skips the node update only for a node that exists: a new node is created from the request
+  // (consul-k8s registers its synthetic nodes this way). Without an address there is nothing to create.
+  const nodeExists = ctx.nodeExists(nodeName);
+  if (skip && !nodeExists && address === '') {
     throw invalid(`Cannot register with SkipNodeUpdate: node "${nodeName}" does not exist`);
   }
 
@@ -115,7 +118,7 @@ export function validateRegistration(raw: Raw, ctx: RegistrationContext): Regist
     return c;
   });
 
-  const node: NodeRecord | undefined = skip
+  const node: NodeRecord | undefined = skip && nodeExists
     ? undefined
     : {
         ID: id.toLowerCase(),

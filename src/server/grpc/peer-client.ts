@@ -8,6 +8,7 @@ import type { Connector, PeerConnection } from '../peering/dialer.js';
 import type { ExchangeFn } from '../peering/service.js';
 import { MAX_STREAM_MESSAGE_BYTES, type MessageInit } from '../peering/session.js';
 import { serviceDefinition } from './codec.js';
+import { drainedOf } from './drain.js';
 import { leaderHint } from './leader-status.js';
 import { fromGrpcError, grpcCodeName } from './status.js';
 
@@ -107,7 +108,7 @@ export const connectPeer: Connector = (address, tls) => {
   ) as ClientDuplexStream<MessageInit, ReplicationMessage>;
   const conn: PeerConnection = {
     send: (m) => call.write(m),
-    drained: () => new Promise((r) => call.once('drain', () => r())),
+    drained: () => drainedOf(call),
     end: () => call.end(),
     cancel: () => {
       call.cancel();

@@ -48,7 +48,11 @@ export type MessageInit = MessageInitShape<typeof ReplicationMessageSchema>;
 export interface SessionTransport {
   /** Writes one message; `false` means the buffer is full: wait for `drained()` before writing more. */
   send(msg: MessageInit): boolean | void;
-  /** Resolves when a full buffer has drained (absent: the transport never pushes back). */
+  /**
+   * Resolves when a full buffer has drained, and at once when nothing waits to drain (absent: the
+   * transport never pushes back). Any send may fill the buffer (a heartbeat or ACK written while the
+   * export loop waits), so the session's own record of a `false` can be stale: only the transport knows.
+   */
   drained?(): Promise<void>;
   /** Half-close our side (the peer then sees the stream end). */
   end(): void;

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import https from 'node:https';
 import { jsonPatch } from './patch.js';
+import { selectorMatches, type LabelSelector } from './selectors.js';
 import { ApiStatusError, type KObject, type ResourceType } from './types.js';
 
 export interface Webhook {
@@ -9,6 +10,8 @@ export interface Webhook {
   clientConfig: { url?: string; service?: { name: string; namespace: string; path?: string; port?: number }; caBundle?: string };
   rules?: { apiGroups?: string[]; apiVersions?: string[]; operations?: string[]; resources?: string[] }[];
   failurePolicy?: string;
+  namespaceSelector?: LabelSelector;
+  objectSelector?: LabelSelector;
   admissionReviewVersions?: string[];
   timeoutSeconds?: number;
 }
@@ -18,8 +21,11 @@ export type ServiceResolver = (name: string, namespace: string, port: number) =>
 
 const anyOr = (list: string[] | undefined, v: string): boolean => !list || list.includes('*') || list.includes(v);
 
-export function matches(w: Webhook, t: ResourceType, operation: string): boolean {
-  return (w.rules ?? []).some((r) => anyOr(r.apiGroups, t.group) && anyOr(r.apiVersions, t.version) && anyOr(r.operations, operation) && anyOr(r.resources, t.plural));
+/** Rules, then (as kube-apiserver) the object selector on the object's labels and the namespace selector on its namespace's labels. */
+export function matches(w: Webhook, t: ResourceType, operation: string, objectLabels: Record<string, string> = {}, namespaceLabels?: Record<string, string>): boolean {
+  if (!(w.rules ?? []).some((r) => anyOr(r.apiGroups, t.group) && anyOr(r.apiVersions, t.version) && anyOr(r.operations, operation) && anyOr(r.resources, t.plural))) return false;
+  if (!selectorMatches(w.objectSelector, objectLabels)) return false;
+  return namespaceLabels === undefined || selectorMatches(w.namespaceSelector, namespaceLabels);
 }
 
 function post(url: URL, ca: string | undefined, servername: string | undefined, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {

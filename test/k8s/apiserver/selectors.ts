@@ -63,3 +63,25 @@ export function matcher(query: URLSearchParams): (o: KObject) => boolean {
   const f = fs ? parseFieldSelector(fs) : undefined;
   return (o) => (!l || l(o.metadata.labels ?? {})) && (!f || f(o));
 }
+
+/** A metav1.LabelSelector object (matchLabels, matchExpressions), as webhooks' object/namespace selectors use it. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string>): boolean {
+  if (!sel) return true;
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(labels, e.key);
+    const ok =
+      e.operator === 'In' ? has && (e.values ?? []).includes(labels[e.key] as string)
+      : e.operator === 'NotIn' ? !has || !(e.values ?? []).includes(labels[e.key] as string)
+      : e.operator === 'Exists' ? has
+      : e.operator === 'DoesNotExist' ? !has
+      : false;
+    if (!ok) return false;
+  }
+  return true;
+}

@@ -13,6 +13,7 @@ import { Registry } from './resources.js';
 import { nameCauses, validateCustomResource } from './schema.js';
 import { matcher } from './selectors.js';
 import { toTable } from './table.js';
+import { ServiceAccountTokens } from './tokens.js';
 import { kubeconfigYaml, readBody, sendError, sendJson } from './wire.js';
 import { ApiStatusError, gvString, qualified, type Json, type KObject, type ResourceType } from './types.js';
 
@@ -45,6 +46,8 @@ const HISTORY = 5000;
 
 export class ApiServer {
   readonly registry = new Registry();
+  /** Service-account tokens: TokenRequest (`kubectl create token`) and TokenReview. */
+  readonly tokens = new ServiceAccountTokens((ns, name) => this.get('', 'serviceaccounts', ns, name));
   readonly #objects = new Map<string, KObject>();
   readonly #history: Change[] = [];
   readonly #watchers = new Set<Watcher>();
@@ -62,7 +65,7 @@ export class ApiServer {
     };
     this.#server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
     for (const ns of ['default', 'kube-system', 'kube-public']) {
-      this.#put(this.#type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: this.#newMeta({ name: ns }), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, 'ADDED');
+      this.#put(this.#type('', 'namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: this.#newMeta({ name: ns, labels: { 'kubernetes.io/metadata.name': ns } }), spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }, 'ADDED');
     }
   }
 
@@ -155,6 +158,7 @@ export class ApiServer {
     this.requests.push(`${method} ${url.pathname}${url.search}`);
     const p = url.pathname.replace(/\/+$/, '');
     const host = req.headers.host ?? '127.0.0.1';
+    if (await this.tokens.handle(req, res, p)) return;
     if (method === 'GET') {
       if (p === '/version') return sendJson(res, 200, { major: '1', minor: '32', gitVersion: 'v1.32.3-isthmus-double', platform: 'linux/amd64' });
       if (p === '/api') return sendJson(res, 200, apiVersions(host));
@@ -343,9 +347,10 @@ export class ApiServer {
     const kind = mutating ? 'mutatingwebhookconfigurations' : 'validatingwebhookconfigurations';
     const cfgType = this.#type('admissionregistration.k8s.io', kind);
     let cur = obj;
+    const nsLabels = t.namespaced ? (this.#objects.get(this.#key('', 'namespaces', undefined, obj.metadata.namespace as string))?.metadata.labels ?? {}) : undefined;
     for (const cfg of this.#list(cfgType, undefined)) {
       for (const w of (cfg.webhooks as Webhook[] | undefined) ?? []) {
-        if (!matches(w, t, operation)) continue;
+        if (!matches(w, t, operation, cur.metadata.labels ?? {}, nsLabels)) continue;
         cur = await callWebhook(w, mutating, t, operation, cur, old, this.#opts.resolveService ?? (() => undefined));
       }
     }
@@ -393,6 +398,8 @@ export class ApiServer {
   }
 
   #normalize(t: ResourceType, obj: KObject): void {
+    // kube-apiserver labels every namespace with its name (what webhooks' namespaceSelectors match on).
+    if (t.plural === 'namespaces') obj.metadata.labels = { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata.name as string };
     if (t.plural === 'secrets') {
       const sd = obj.stringData as Record<string, string> | undefined;
       if (sd) {

@@ -1,21 +1,14 @@
-// `isthmus acl bootstrap | policy create|list|read|delete | token create|list|read|delete`.
+// `isthmus acl bootstrap | policy create|list|read|delete | token create|list|read|delete`; roles, auth methods,
+// binding rules, login and logout live beside this file.
 import { readFileSync } from 'node:fs';
-import type { AclPolicy, AclToken } from '../../../sdk/client.js';
+import type { AclPolicy } from '../../../sdk/client.js';
 import { UsageError, type Command, type CommandContext } from '../../command.js';
 import { toJson } from '../../output.js';
-
-function tokenText(t: AclToken): string {
-  const lines = [
-    `AccessorID:       ${t.AccessorID}`,
-    `SecretID:         ${t.SecretID}`,
-    `Description:      ${t.Description}`,
-    `Local:            ${t.Local}`,
-    `Create Time:      ${t.CreateTime}`,
-  ];
-  if (t.Policies.length) lines.push('Policies:', ...t.Policies.map((p) => `   ${p.ID} - ${p.Name}`));
-  if (t.ServiceIdentities?.length) lines.push('Service Identities:', ...t.ServiceIdentities.map((s) => `   ${s.ServiceName} (Datacenters: all)`));
-  return lines.join('\n');
-}
+import { parseNodeIdentity, parseServiceIdentity, tokenText } from './common.js';
+import { AUTH_METHOD_COMMANDS } from './auth-methods.js';
+import { BINDING_RULE_COMMANDS } from './binding-rules.js';
+import { LOGIN_COMMANDS } from './login.js';
+import { ROLE_COMMANDS } from './roles.js';
 
 function policyText(p: AclPolicy): string {
   return [`ID:           ${p.ID}`, `Name:         ${p.Name}`, `Description:  ${p.Description}`, ...(p.Rules !== undefined ? ['Rules:', p.Rules] : [])].join('\n');
@@ -103,17 +96,36 @@ export const aclPolicyDeleteCommand: Command = {
 export const aclTokenCreateCommand: Command = {
   path: ['acl', 'token', 'create'],
   summary: 'Create a token',
-  usage: 'isthmus acl token create [--description D] [--policy-name N]... [--policy-id ID]... [--service-identity SVC]...',
+  usage: 'isthmus acl token create [--description D] [--policy-name N]... [--policy-id ID]... [--role-name N]... [--role-id ID]... [--service-identity SVC[:DCS]]... [--node-identity NODE:DC]... [--expires-ttl D] [--local]',
   flags: {
     description: { type: 'string', doc: 'Description.' },
     'policy-name': { type: 'string', multiple: true, doc: 'Policy to link, by name; repeatable.' },
     'policy-id': { type: 'string', multiple: true, doc: 'Policy to link, by ID; repeatable.' },
-    'service-identity': { type: 'string', multiple: true, doc: 'Service identity; repeatable.' },
+    'role-name': { type: 'string', multiple: true, doc: 'Role to link, by name; repeatable.' },
+    'role-id': { type: 'string', multiple: true, doc: 'Role to link, by ID; repeatable.' },
+    'service-identity': { type: 'string', multiple: true, doc: 'Service identity "svc" or "svc:dc1,dc2"; repeatable.' },
+    'node-identity': { type: 'string', multiple: true, doc: 'Node identity "node:dc"; repeatable.' },
+    'expires-ttl': { type: 'string', doc: 'Lifetime of the token (Go duration, 1m–24h).' },
+    local: { type: 'boolean', doc: 'Create a datacenter-local token.' },
   },
   async run({ flags }, ctx) {
-    const policies = [...((flags['policy-name'] as string[] | undefined) ?? []).map((Name) => ({ Name })), ...((flags['policy-id'] as string[] | undefined) ?? []).map((ID) => ({ ID }))];
-    const ids = ((flags['service-identity'] as string[] | undefined) ?? []).map((ServiceName) => ({ ServiceName }));
-    show(ctx, await ctx.client().aclTokenCreate({ ...(typeof flags.description === 'string' ? { Description: flags.description } : {}), Policies: policies, ServiceIdentities: ids }), tokenText);
+    const many = (n: string): string[] => (flags[n] as string[] | undefined) ?? [];
+    const policies = [...many('policy-name').map((Name) => ({ Name })), ...many('policy-id').map((ID) => ({ ID }))];
+    const roles = [...many('role-name').map((Name) => ({ Name })), ...many('role-id').map((ID) => ({ ID }))];
+    const ttl = typeof flags['expires-ttl'] === 'string' ? flags['expires-ttl'] : undefined;
+    show(
+      ctx,
+      await ctx.client().aclTokenCreate({
+        ...(typeof flags.description === 'string' ? { Description: flags.description } : {}),
+        Policies: policies,
+        ...(roles.length ? { Roles: roles } : {}),
+        ServiceIdentities: many('service-identity').map(parseServiceIdentity),
+        ...(many('node-identity').length ? { NodeIdentities: many('node-identity').map(parseNodeIdentity) } : {}),
+        ...(ttl ? { ExpirationTTL: ttl } : {}),
+        ...(flags.local === true ? { Local: true } : {}),
+      }),
+      tokenText,
+    );
   },
 };
 
@@ -161,4 +173,8 @@ export const ACL_COMMANDS: Command[] = [
   aclTokenListCommand,
   aclTokenReadCommand,
   aclTokenDeleteCommand,
+  ...ROLE_COMMANDS,
+  ...AUTH_METHOD_COMMANDS,
+  ...BINDING_RULE_COMMANDS,
+  ...LOGIN_COMMANDS,
 ];

@@ -9,6 +9,7 @@ import { PeerSession, StreamError, type MessageInit, type SessionDeps } from '..
 import type { SessionRegistry } from '../../peering/sessions.js';
 import type { PeeringService } from '../../peering/service.js';
 import { wireSize } from '../codec.js';
+import { drainedOf } from '../drain.js';
 import { checkExchangeFields, checkOpenFields, checkUnauthenticatedSize, OPEN_LIMITS } from './open-limits.js';
 import { followerError, FOLLOWER_MESSAGE, NOT_LEADER_ANYMORE_MESSAGE } from '../leader-status.js';
 import { boundedDetails, toGrpcError } from '../status.js';
@@ -126,7 +127,7 @@ export function peerStreamService(
             return fail(g.code ?? status.INTERNAL, g.details ?? 'internal error');
           }
           // The session half-closes through endOk on a later tick, so an error status from `done` wins.
-          const s = new PeerSession(deps.sessionDeps, { send: (m) => call.write(m), drained: () => new Promise((r) => call.once('drain', () => r())), end: () => setImmediate(endOk) }, { role: 'acceptor', record, ...options });
+          const s = new PeerSession(deps.sessionDeps, { send: (m) => call.write(m), drained: () => drainedOf(call), end: () => setImmediate(endOk) }, { role: 'acceptor', record, ...options });
           if (!registry.add(s) || !peering.tracker.connect(record.ID)) {
             return fail(status.FAILED_PRECONDITION, 'there is an active stream for the given PeerID');
           }
