@@ -56,6 +56,13 @@ describe('isthmus acl role', () => {
     assert.equal(denied.code, 1);
     assert.match(denied.stderr, /lacks permission 'service:write' on "db"/);
     assert.match(cli(['acl', 'token', 'read', '-accessor-id', (JSON.parse(t.stdout) as { AccessorID: string }).AccessorID]).stdout, /Roles:\n\s+[0-9a-f-]{36} - web-role/);
+    const accessor = (JSON.parse(t.stdout) as { AccessorID: string }).AccessorID;
+    const u = cli(['acl', 'token', 'update', '-accessor-id', accessor, '-service-identity', 'cache', '-format', 'json']);
+    assert.equal(u.code, 0, u.stderr);
+    const upd = JSON.parse(u.stdout) as { Roles?: { Name: string }[]; ServiceIdentities?: { ServiceName: string }[] };
+    assert.deepEqual([upd.Roles?.map((r) => r.Name), upd.ServiceIdentities], [['web-role'], [{ ServiceName: 'cache' }]], 'roles kept, identities replaced');
+    const merged = JSON.parse(cli(['acl', 'token', 'update', '-accessor-id', accessor, '-service-identity', 'db', '-merge-service-identities', '-format', 'json']).stdout) as { ServiceIdentities: { ServiceName: string }[] };
+    assert.deepEqual(merged.ServiceIdentities.map((s) => s.ServiceName), ['cache', 'db']);
     const d = cli(['acl', 'role', 'delete', '-id', roleId]);
     assert.equal(d.stdout.trim(), `Role "${roleId}" deleted successfully`);
     assert.equal(cli(['services', 'register', '-name', 'api', '-port', '81'], tok.SecretID).code, 1, 'the role is gone');

@@ -9,6 +9,7 @@ import { AUTH_METHOD_COMMANDS } from './auth-methods.js';
 import { BINDING_RULE_COMMANDS } from './binding-rules.js';
 import { LOGIN_COMMANDS } from './login.js';
 import { ROLE_COMMANDS } from './roles.js';
+import { aclTokenUpdateCommand } from './token-update.js';
 
 function policyText(p: AclPolicy): string {
   return [`ID:           ${p.ID}`, `Name:         ${p.Name}`, `Description:  ${p.Description}`, ...(p.Rules !== undefined ? ['Rules:', p.Rules] : [])].join('\n');
@@ -173,6 +174,7 @@ export const ACL_COMMANDS: Command[] = [
   aclTokenListCommand,
   aclTokenReadCommand,
   aclTokenDeleteCommand,
+  aclTokenUpdateCommand,
   ...ROLE_COMMANDS,
   ...AUTH_METHOD_COMMANDS,
   ...BINDING_RULE_COMMANDS,
