@@ -64,6 +64,11 @@ export class EndpointsController {
    */
   readonly #held = new Set<string>();
   #heldKnown = false;
+  /**
+   * Endpoints objects (by key → resourceVersion) whose pods are none of ours: a resync skips reading their pods
+   * again until the object changes (a pod is injected when created, so a new one always changes the Endpoints).
+   */
+  readonly #unmanagedAt = new Map<string, string>();
   /** Per synthetic node: registrations onto it and its removal when empty never interleave. */
   readonly #nodeLocks = new Map<string, Promise<unknown>>();
   #stopInformer: (() => void) | undefined;
@@ -143,7 +148,12 @@ export class EndpointsController {
     const t0 = performance.now();
     try {
       const endpoints = (await kube.getCore('endpoints', namespace, name)) as EndpointsObj | undefined;
-      if (!endpoints) this.#known.delete(key);
+      if (!endpoints) {
+        this.#known.delete(key);
+        this.#unmanagedAt.delete(key);
+      }
+      const rv = endpoints?.metadata.resourceVersion;
+      if (rv && this.#heldKnown && !this.#held.has(key) && this.#unmanagedAt.get(key) === rv) return;
       const pods = new Map<string, PodObj>();
       const nodes = new Map<string, NodeObj>();
       let service: ServiceObj | undefined;
@@ -169,8 +179,10 @@ export class EndpointsController {
       const nothingToDo = plan.registrations.length === 0 && plan.retained.length === 0 && plan.errors.length === 0;
       if (nothingToDo && this.#heldKnown && !this.#held.has(key)) {
         if (plan.requeueMs !== undefined) this.#queue.add(key, plan.requeueMs);
+        else if (rv && ![...pods.values()].some(isManaged)) this.#unmanagedAt.set(key, rv);
         return;
       }
+      this.#unmanagedAt.delete(key);
       const t1 = performance.now();
       const held = (await heldInstances(server, this.#o.namespace)).filter((h) => heldFor(h, namespace, name));
       const t2 = performance.now();

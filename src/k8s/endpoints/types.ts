@@ -48,6 +48,7 @@ export interface ObjMeta {
   name: string;
   namespace?: string;
   uid?: string;
+  resourceVersion?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
