@@ -44,6 +44,12 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T) =
   return out;
 }
 
+/** `k=v,k2=v2` from the Service's selector; undefined without one. */
+function labelSelector(service: ServiceObj | undefined): string | undefined {
+  const sel = Object.entries(service?.spec?.selector ?? {});
+  return sel.length ? sel.map(([k, v]) => `${k}=${v}`).join(',') : undefined;
+}
+
 const splitKey = (key: string): [string, string] => {
   const i = key.indexOf('/');
   return [key.slice(0, i), key.slice(i + 1)];
@@ -160,10 +166,17 @@ export class EndpointsController {
       if (endpoints) {
         const refs = new Set<string>();
         for (const s of endpoints.subsets ?? []) for (const a of [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])]) if (a.targetRef?.kind === 'Pod' && a.targetRef.name) refs.add(a.targetRef.name);
-        const got = await mapLimit([...refs], PARALLEL, async (p) => (await kube.getCore('pods', namespace, p)) as PodObj | undefined);
+        // The Service's selector finds the pods in one list; pods it misses (Endpoints written by hand, a selector
+        // changed meanwhile) are read one by one.
+        service = refs.size > 0 ? ((await kube.getCore('services', namespace, name)) as ServiceObj | undefined) : undefined;
+        const selector = labelSelector(service);
+        if (selector && refs.size > 1) {
+          for (const pod of (await kube.listCore('pods', namespace, selector)).items as unknown as PodObj[]) if (refs.has(pod.metadata.name)) pods.set(pod.metadata.name, pod);
+        }
+        const missing = [...refs].filter((p) => !pods.has(p));
+        const got = await mapLimit(missing, PARALLEL, async (p) => (await kube.getCore('pods', namespace, p)) as PodObj | undefined);
         for (const pod of got) if (pod) pods.set(pod.metadata.name, pod);
         if ([...pods.values()].some(isManaged)) {
-          service = (await kube.getCore('services', namespace, name)) as ServiceObj | undefined;
           for (const n of new Set([...pods.values()].filter(isManaged).map((p) => p.spec?.nodeName ?? ''))) {
             if (!n) continue;
             try {

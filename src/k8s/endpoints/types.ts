@@ -84,7 +84,7 @@ export interface ServicePortObj {
 
 export interface ServiceObj {
   metadata: ObjMeta;
-  spec?: { type?: string; clusterIP?: string; ports?: ServicePortObj[] };
+  spec?: { type?: string; clusterIP?: string; ports?: ServicePortObj[]; selector?: Record<string, string> };
   status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 }
 
