@@ -27,6 +27,8 @@ export interface EndpointsControllerOptions {
   authMethod?: string;
 }
 
+/** How long a read of every held instance is shared between reconciles (when nothing was written meanwhile). */
+const HELD_TTL_MS = 2000;
 /** Kubernetes reads and catalog writes of one reconcile run this many at a time. */
 const PARALLEL = 8;
 
@@ -75,6 +77,12 @@ export class EndpointsController {
    * again until the object changes (a pod is injected when created, so a new one always changes the Endpoints).
    */
   readonly #unmanagedAt = new Map<string, string>();
+  /**
+   * What the catalog holds, shared by the reconciles of a resync wave (reading it walks every synthetic node).
+   * Any write of ours makes it stale at once; otherwise it is reread after HELD_TTL_MS.
+   */
+  #heldCache: { at: number; writes: number; value: Promise<HeldInstance[]> } | undefined;
+  #writes = 0;
   /** Per synthetic node: registrations onto it and its removal when empty never interleave. */
   readonly #nodeLocks = new Map<string, Promise<unknown>>();
   #stopInformer: (() => void) | undefined;
@@ -129,10 +137,32 @@ export class EndpointsController {
     await this.#queue.idle();
   }
 
+  /** Every instance this controller holds in the catalog (shared for a moment, see #heldCache). */
+  #heldNow(fresh = false): Promise<HeldInstance[]> {
+    const c = this.#heldCache;
+    if (!fresh && c && c.writes === this.#writes && performance.now() - c.at < HELD_TTL_MS) return c.value;
+    const value = heldInstances(this.#o.server, this.#o.namespace);
+    this.#heldCache = { at: performance.now(), writes: this.#writes, value };
+    value.catch(() => {
+      if (this.#heldCache?.value === value) this.#heldCache = undefined;
+    });
+    return value;
+  }
+
+  /** A catalog write: a shared read taken before it ends is never reused after it. */
+  async #write<T>(f: () => Promise<T>): Promise<T> {
+    this.#writes++;
+    try {
+      return await f();
+    } finally {
+      this.#writes++;
+    }
+  }
+
   /** Queues every k8s service the catalog holds instances for (those without Endpoints get deregistered). */
   async #sweep(): Promise<void> {
     try {
-      const held = await heldInstances(this.#o.server, this.#o.namespace);
+      const held = await this.#heldNow(true);
       for (const h of held) {
         const m = h.Service.Meta ?? {};
         const key = `${m[META.k8sNamespace] ?? ''}/${m[META.k8sServiceName] ?? ''}`;
@@ -197,14 +227,14 @@ export class EndpointsController {
       }
       this.#unmanagedAt.delete(key);
       const t1 = performance.now();
-      const held = (await heldInstances(server, this.#o.namespace)).filter((h) => heldFor(h, namespace, name));
+      const held = (await this.#heldNow()).filter((h) => heldFor(h, namespace, name));
       const t2 = performance.now();
       if (plan.registrations.length > 0) this.#held.add(key);
       const diff = diffRegistrations(plan.registrations, held, plan.retained);
       const errors = [...plan.errors];
       await mapLimit(diff.register, PARALLEL, async (r) => {
         try {
-          await this.#withNode(r.Node, () => register(server, r));
+          await this.#write(() => this.#withNode(r.Node, () => register(server, r)));
           log.info('registered', { serviceID: r.Service.ID, service: r.Service.Service, kind: r.Service.Kind ?? 'typical', node: r.Node, health: r.Check.Status });
         } catch (err) {
           errors.push(`registering ${r.Service.ID}: ${(err as Error).message}`);
@@ -213,7 +243,7 @@ export class EndpointsController {
       const gone: HeldInstance[] = [];
       await mapLimit(diff.deregister, PARALLEL, async (d) => {
         try {
-          await deregister(server, d);
+          await this.#write(() => deregister(server, d));
           log.info('deregistered', { serviceID: d.ServiceID, node: d.Node });
           const h = held.find((x) => x.Node === d.Node && x.Service.ID === d.ServiceID);
           if (h) gone.push(h);
@@ -237,7 +267,7 @@ export class EndpointsController {
       if (this.#o.authMethod && gone.length > 0) await this.#deleteTokens(gone, namespace, log).catch((err: unknown) => errors.push(`deleting login tokens: ${(err as Error).message}`));
       for (const node of new Set(gone.map((h) => h.Node))) {
         try {
-          if (await this.#withNode(node, () => deregisterEmptyNode(server, node))) log.info('synthetic node without instances deregistered', { node });
+          if (await this.#write(() => this.#withNode(node, () => deregisterEmptyNode(server, node)))) log.info('synthetic node without instances deregistered', { node });
         } catch (err) {
           errors.push(`deregistering node ${node}: ${(err as Error).message}`);
         }
