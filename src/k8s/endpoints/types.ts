@@ -4,6 +4,8 @@
 export const ANNOTATION = {
   connectService: 'consul.hashicorp.com/connect-service',
   connectServicePort: 'consul.hashicorp.com/connect-service-port',
+  /** With several Services selecting one pod: the one whose Endpoints register it (consul-k8s GH-1150). */
+  kubernetesService: 'consul.hashicorp.com/kubernetes-service',
   upstreams: 'consul.hashicorp.com/connect-service-upstreams',
   serviceTags: 'consul.hashicorp.com/service-tags',
   connectServiceTags: 'consul.hashicorp.com/connect-service-tags',
