@@ -245,5 +245,6 @@ describe('endpoints plan: mesh-gateway pods', () => {
     assert.match(errs(gw('Somewhere'))[0] ?? '', /invalid consul\.hashicorp\.com\/gateway-wan-address-source annotation "Somewhere" on pod default\/mesh-gateway-5f9/);
     assert.match(errs(gw('Service', { 'consul.hashicorp.com/gateway-wan-port': 'x' }))[0] ?? '', /gateway-wan-port/);
     assert.match(errs(gw('Static'))[0] ?? '', /gateway-wan-address-static is empty/);
+    assert.deepEqual(planEndpoints(gwInput(gw('Service'), undefined)).errors, ['failed to read service r-isthmus-mesh-gateway in namespace default']);
   });
 });
