@@ -62,8 +62,8 @@ export interface KubeApi {
   collectionPath(group: string, version: string, plural: string, namespace: string | undefined): string;
   /** A core v1 object (endpoints, pods, services; nodes with namespace undefined) as plain JSON; undefined when absent. */
   getCore(plural: CorePlural, namespace: string | undefined, name: string): Promise<Obj | undefined>;
-  /** A core v1 collection as plain JSON (all namespaces when undefined). */
-  listCore(plural: CorePlural, namespace: string | undefined): Promise<{ items: Obj[]; resourceVersion: string }>;
+  /** A core v1 collection as plain JSON (all namespaces when undefined), optionally by label selector. */
+  listCore(plural: CorePlural, namespace: string | undefined, labelSelector?: string): Promise<{ items: Obj[]; resourceVersion: string }>;
 }
 
 export type CorePlural = 'endpoints' | 'pods' | 'services' | 'nodes';
@@ -216,21 +216,27 @@ export function kubeApi(kc: KubeConfig): KubeApi {
             return (await core.readNode({ name })) as unknown as Obj;
         }
       }),
-    listCore: async (plural, namespace) => {
+    listCore: async (plural, namespace, labelSelector) => {
       const list = await call(async (): Promise<{ items: unknown[]; metadata?: { resourceVersion?: string } }> => {
+        const sel = labelSelector ? { labelSelector } : {};
+        if (rawGet) {
+          const q = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
+          return (await rawGet(`/api/v1${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}${q}`)) as { items: unknown[]; metadata?: { resourceVersion?: string } };
+        }
         switch (plural) {
           case 'endpoints':
-            return namespace ? core.listNamespacedEndpoints({ namespace }) : core.listEndpointsForAllNamespaces();
+            return namespace ? core.listNamespacedEndpoints({ namespace, ...sel }) : core.listEndpointsForAllNamespaces(sel);
           case 'pods':
-            return namespace ? core.listNamespacedPod({ namespace }) : core.listPodForAllNamespaces();
+            return namespace ? core.listNamespacedPod({ namespace, ...sel }) : core.listPodForAllNamespaces(sel);
           case 'services':
-            return namespace ? core.listNamespacedService({ namespace }) : core.listServiceForAllNamespaces();
+            return namespace ? core.listNamespacedService({ namespace, ...sel }) : core.listServiceForAllNamespaces(sel);
           case 'nodes':
-            return core.listNode();
+            return core.listNode(sel);
         }
       });
-      return { items: list.items as Obj[], resourceVersion: list.metadata?.resourceVersion ?? '' };
+      return { items: (list.items ?? []) as Obj[], resourceVersion: list.metadata?.resourceVersion ?? '' };
     },
+
     namespaceLabels: async (name) => (await notFoundIsUndefined(() => core.readNamespace({ name })))?.metadata?.labels ?? {},
     collectionPath: (group, version, plural, namespace) => `${group ? `/apis/${group}/${version}` : `/api/${version}`}${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}`,
   };

@@ -9,7 +9,7 @@ import { ApiServer } from '../k8s/apiserver/server.js';
 import { apiServerTls } from '../k8s/fixtures.js';
 import { kubectlFor, type Kubectl } from '../k8s/kubectl.js';
 import { startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
-import { startCli, type CliProcess } from '../support/processes.js';
+import { freePort, startCli, type CliProcess } from '../support/processes.js';
 
 type Obj = Record<string, unknown>;
 const dir = tempDir('k8s-endpoints');
@@ -18,6 +18,8 @@ let k: Kubectl;
 let agent: AgentProcess;
 let controller: CliProcess | undefined;
 const logs: string[] = [];
+let httpPort = 0;
+const startServer = (): Promise<AgentProcess> => startAgent(['--data-dir', dir.path, '--node', 'server-1', '--datacenter', 'dc1', '--http-port', String(httpPort)]);
 
 async function startController(): Promise<void> {
   controller = await startCli(['k8s', 'controller', '--kubeconfig', k.kubeconfig, '--http-addr', agent.httpAddr, '--enable-peering=false', '--resync-period', '2s', '--log-level', 'debug'], /Kubernetes controller running/, 60_000);
@@ -87,7 +89,8 @@ describe('Kubernetes endpoints sync end to end (API-server double, real agent, r
     api = new ApiServer({ bookmarkIntervalMs: 1000, tls: apiServerTls() });
     await api.start();
     k = kubectlFor(api.kubeconfig());
-    agent = await startAgent(['--data-dir', dir.path, '--node', 'server-1', '--datacenter', 'dc1']);
+    httpPort = await freePort();
+    agent = await startServer();
     await apply(node('kind-worker'));
     await startController();
   });
@@ -217,6 +220,19 @@ describe('Kubernetes endpoints sync end to end (API-server double, real agent, r
     assert.equal((await get('/v1/catalog/service/api')).body.length, 1);
     assert.equal((await get('/v1/catalog/service/api-sidecar-proxy')).body.length, 1);
     assert.deepEqual((await get('/v1/catalog/service/second-sidecar-proxy')).body, []);
+  });
+
+  it('the server down for a while: the controller fails, retries with backoff, and converges when it is back', async () => {
+    await agent.stop();
+    await apply(endpoints('api', [], [['api-1', '10.244.0.11']]));
+    await until(async () => /endpoints reconcile failed; retrying with backoff.*default\/api/.test(allLogs()) || /endpoints=default\/api.*endpoints reconcile failed/.test(allLogs()), 'the failure logged');
+    agent = await startServer();
+    const check = await until(async () => {
+      const c = (await get('/v1/health/checks/api')).body.find((x) => x.CheckID === 'default/api-1-api');
+      return c?.Status === 'critical' ? c : false;
+    }, 'api critical after the server came back');
+    assert.equal(check.Output, 'Pod "default/api-1" is not ready');
+    assert.equal((await get('/v1/catalog/service/api')).body.length, 1, 'the registration survived the server restart, once');
   });
 
   it('deleting the Endpoints object deregisters everything registered for it', async () => {

@@ -27,6 +27,8 @@ export interface EndpointsControllerOptions {
   authMethod?: string;
 }
 
+/** How long a read of every held instance is shared between reconciles (when nothing was written meanwhile). */
+const HELD_TTL_MS = 2000;
 /** Kubernetes reads and catalog writes of one reconcile run this many at a time. */
 const PARALLEL = 8;
 
@@ -42,6 +44,12 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T) =
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** `k=v,k2=v2` from the Service's selector; undefined without one. */
+function labelSelector(service: ServiceObj | undefined): string | undefined {
+  const sel = Object.entries(service?.spec?.selector ?? {});
+  return sel.length ? sel.map(([k, v]) => `${k}=${v}`).join(',') : undefined;
 }
 
 const splitKey = (key: string): [string, string] => {
@@ -64,6 +72,17 @@ export class EndpointsController {
    */
   readonly #held = new Set<string>();
   #heldKnown = false;
+  /**
+   * Endpoints objects (by key → resourceVersion) whose pods are none of ours: a resync skips reading their pods
+   * again until the object changes (a pod is injected when created, so a new one always changes the Endpoints).
+   */
+  readonly #unmanagedAt = new Map<string, string>();
+  /**
+   * What the catalog holds, shared by the reconciles of a resync wave (reading it walks every synthetic node).
+   * Any write of ours makes it stale at once; otherwise it is reread after HELD_TTL_MS.
+   */
+  #heldCache: { at: number; writes: number; value: Promise<HeldInstance[]> } | undefined;
+  #writes = 0;
   /** Per synthetic node: registrations onto it and its removal when empty never interleave. */
   readonly #nodeLocks = new Map<string, Promise<unknown>>();
   #stopInformer: (() => void) | undefined;
@@ -118,10 +137,32 @@ export class EndpointsController {
     await this.#queue.idle();
   }
 
+  /** Every instance this controller holds in the catalog (shared for a moment, see #heldCache). */
+  #heldNow(fresh = false): Promise<HeldInstance[]> {
+    const c = this.#heldCache;
+    if (!fresh && c && c.writes === this.#writes && performance.now() - c.at < HELD_TTL_MS) return c.value;
+    const value = heldInstances(this.#o.server, this.#o.namespace);
+    this.#heldCache = { at: performance.now(), writes: this.#writes, value };
+    value.catch(() => {
+      if (this.#heldCache?.value === value) this.#heldCache = undefined;
+    });
+    return value;
+  }
+
+  /** A catalog write: a shared read taken before it ends is never reused after it. */
+  async #write<T>(f: () => Promise<T>): Promise<T> {
+    this.#writes++;
+    try {
+      return await f();
+    } finally {
+      this.#writes++;
+    }
+  }
+
   /** Queues every k8s service the catalog holds instances for (those without Endpoints get deregistered). */
   async #sweep(): Promise<void> {
     try {
-      const held = await heldInstances(this.#o.server, this.#o.namespace);
+      const held = await this.#heldNow(true);
       for (const h of held) {
         const m = h.Service.Meta ?? {};
         const key = `${m[META.k8sNamespace] ?? ''}/${m[META.k8sServiceName] ?? ''}`;
@@ -143,17 +184,29 @@ export class EndpointsController {
     const t0 = performance.now();
     try {
       const endpoints = (await kube.getCore('endpoints', namespace, name)) as EndpointsObj | undefined;
-      if (!endpoints) this.#known.delete(key);
+      if (!endpoints) {
+        this.#known.delete(key);
+        this.#unmanagedAt.delete(key);
+      }
+      const rv = endpoints?.metadata.resourceVersion;
+      if (rv && this.#heldKnown && !this.#held.has(key) && this.#unmanagedAt.get(key) === rv) return;
       const pods = new Map<string, PodObj>();
       const nodes = new Map<string, NodeObj>();
       let service: ServiceObj | undefined;
       if (endpoints) {
         const refs = new Set<string>();
         for (const s of endpoints.subsets ?? []) for (const a of [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])]) if (a.targetRef?.kind === 'Pod' && a.targetRef.name) refs.add(a.targetRef.name);
-        const got = await mapLimit([...refs], PARALLEL, async (p) => (await kube.getCore('pods', namespace, p)) as PodObj | undefined);
+        // The Service's selector finds the pods in one list; pods it misses (Endpoints written by hand, a selector
+        // changed meanwhile) are read one by one.
+        service = refs.size > 0 ? ((await kube.getCore('services', namespace, name)) as ServiceObj | undefined) : undefined;
+        const selector = labelSelector(service);
+        if (selector && refs.size > 1) {
+          for (const pod of (await kube.listCore('pods', namespace, selector)).items as unknown as PodObj[]) if (refs.has(pod.metadata.name)) pods.set(pod.metadata.name, pod);
+        }
+        const missing = [...refs].filter((p) => !pods.has(p));
+        const got = await mapLimit(missing, PARALLEL, async (p) => (await kube.getCore('pods', namespace, p)) as PodObj | undefined);
         for (const pod of got) if (pod) pods.set(pod.metadata.name, pod);
         if ([...pods.values()].some(isManaged)) {
-          service = (await kube.getCore('services', namespace, name)) as ServiceObj | undefined;
           for (const n of new Set([...pods.values()].filter(isManaged).map((p) => p.spec?.nodeName ?? ''))) {
             if (!n) continue;
             try {
@@ -169,17 +222,19 @@ export class EndpointsController {
       const nothingToDo = plan.registrations.length === 0 && plan.retained.length === 0 && plan.errors.length === 0;
       if (nothingToDo && this.#heldKnown && !this.#held.has(key)) {
         if (plan.requeueMs !== undefined) this.#queue.add(key, plan.requeueMs);
+        else if (rv && ![...pods.values()].some(isManaged)) this.#unmanagedAt.set(key, rv);
         return;
       }
+      this.#unmanagedAt.delete(key);
       const t1 = performance.now();
-      const held = (await heldInstances(server, this.#o.namespace)).filter((h) => heldFor(h, namespace, name));
+      const held = (await this.#heldNow()).filter((h) => heldFor(h, namespace, name));
       const t2 = performance.now();
       if (plan.registrations.length > 0) this.#held.add(key);
       const diff = diffRegistrations(plan.registrations, held, plan.retained);
       const errors = [...plan.errors];
       await mapLimit(diff.register, PARALLEL, async (r) => {
         try {
-          await this.#withNode(r.Node, () => register(server, r));
+          await this.#write(() => this.#withNode(r.Node, () => register(server, r)));
           log.info('registered', { serviceID: r.Service.ID, service: r.Service.Service, kind: r.Service.Kind ?? 'typical', node: r.Node, health: r.Check.Status });
         } catch (err) {
           errors.push(`registering ${r.Service.ID}: ${(err as Error).message}`);
@@ -188,7 +243,7 @@ export class EndpointsController {
       const gone: HeldInstance[] = [];
       await mapLimit(diff.deregister, PARALLEL, async (d) => {
         try {
-          await deregister(server, d);
+          await this.#write(() => deregister(server, d));
           log.info('deregistered', { serviceID: d.ServiceID, node: d.Node });
           const h = held.find((x) => x.Node === d.Node && x.Service.ID === d.ServiceID);
           if (h) gone.push(h);
@@ -212,7 +267,7 @@ export class EndpointsController {
       if (this.#o.authMethod && gone.length > 0) await this.#deleteTokens(gone, namespace, log).catch((err: unknown) => errors.push(`deleting login tokens: ${(err as Error).message}`));
       for (const node of new Set(gone.map((h) => h.Node))) {
         try {
-          if (await this.#withNode(node, () => deregisterEmptyNode(server, node))) log.info('synthetic node without instances deregistered', { node });
+          if (await this.#write(() => this.#withNode(node, () => deregisterEmptyNode(server, node)))) log.info('synthetic node without instances deregistered', { node });
         } catch (err) {
           errors.push(`deregistering node ${node}: ${(err as Error).message}`);
         }

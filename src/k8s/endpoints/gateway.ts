@@ -26,7 +26,7 @@ export function wanAddress(pod: PodObj, service: ServiceObj | undefined, service
       return { Address: addr, Port: port };
     }
     case 'Service': {
-      if (!service) throw new Error(`failed to read service ${serviceName} in namespace ${namespace}: not found`);
+      if (!service) throw new Error(`failed to read service ${serviceName} in namespace ${namespace}`);
       const type = service.spec?.type ?? 'ClusterIP';
       if (type === 'NodePort') return { Address: hostIP, Port: port };
       if (type === 'ClusterIP') return { Address: service.spec?.clusterIP ?? '', Port: port };

@@ -50,7 +50,8 @@ export function inform(o: InformerOptions): () => void {
     let gone = false;
     stopWatch = await o.kube.watch(
       o.path,
-      { resourceVersion: rv },
+      // The API server ends the watch after a while (5-6 min): a connection that died silently is replaced.
+      { resourceVersion: rv, timeoutSeconds: String(300 + Math.floor(Math.random() * 60)) },
       (e) => {
         if (e.type === 'BOOKMARK') {
           rv = String((e.object.metadata as { resourceVersion?: string } | undefined)?.resourceVersion ?? rv);

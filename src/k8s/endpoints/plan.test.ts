@@ -156,6 +156,16 @@ describe('endpoints plan: injected pods', () => {
     assert.deepEqual(planEndpoints(input(eps, [])).registrations, []);
   });
 
+  it('a pod selected by several Services registers only under the one its kubernetes-service annotation names', () => {
+    const p = pod('web-7d4', { annotations: { 'consul.hashicorp.com/kubernetes-service': 'web-public' } });
+    assert.deepEqual(planEndpoints(input(endpoints(['web-7d4']), [p])).registrations, [], 'not under "web"');
+    const other = planEndpoints({ ...input({ ...endpoints(['web-7d4']), metadata: { name: 'web-public', namespace: 'default' } }, [p]), name: 'web-public' });
+    assert.deepEqual(
+      other.registrations.map((r) => r.Service.ID),
+      ['web-7d4-web-public', 'web-7d4-web-public-sidecar-proxy'],
+    );
+  });
+
   it('Endpoints gone → nothing desired', () => {
     const plan = planEndpoints(input(undefined, [pod('web-7d4')]));
     assert.deepEqual(plan, { registrations: [], retained: [], virtualIps: [], errors: [] });
@@ -235,5 +245,6 @@ describe('endpoints plan: mesh-gateway pods', () => {
     assert.match(errs(gw('Somewhere'))[0] ?? '', /invalid consul\.hashicorp\.com\/gateway-wan-address-source annotation "Somewhere" on pod default\/mesh-gateway-5f9/);
     assert.match(errs(gw('Service', { 'consul.hashicorp.com/gateway-wan-port': 'x' }))[0] ?? '', /gateway-wan-port/);
     assert.match(errs(gw('Static'))[0] ?? '', /gateway-wan-address-static is empty/);
+    assert.deepEqual(planEndpoints(gwInput(gw('Service'), undefined)).errors, ['failed to read service r-isthmus-mesh-gateway in namespace default']);
   });
 });

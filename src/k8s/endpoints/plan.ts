@@ -214,6 +214,8 @@ export function planEndpoints(input: PlanInput): Plan {
     seen.add(ref.name);
     const pod = input.pods.get(ref.name);
     if (!pod || !isManaged(pod)) continue;
+    const only = pod.metadata.annotations?.[ANNOTATION.kubernetesService];
+    if (only && only !== input.name) continue;
     if (!pod.status?.podIP || !pod.status.hostIP || !pod.spec?.nodeName) {
       out.requeueMs = NOT_POPULATED_REQUEUE_MS;
       continue;

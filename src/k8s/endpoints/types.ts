@@ -4,6 +4,8 @@
 export const ANNOTATION = {
   connectService: 'consul.hashicorp.com/connect-service',
   connectServicePort: 'consul.hashicorp.com/connect-service-port',
+  /** With several Services selecting one pod: the one whose Endpoints register it (consul-k8s GH-1150). */
+  kubernetesService: 'consul.hashicorp.com/kubernetes-service',
   upstreams: 'consul.hashicorp.com/connect-service-upstreams',
   serviceTags: 'consul.hashicorp.com/service-tags',
   connectServiceTags: 'consul.hashicorp.com/connect-service-tags',
@@ -48,6 +50,7 @@ export interface ObjMeta {
   name: string;
   namespace?: string;
   uid?: string;
+  resourceVersion?: string;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
 }
@@ -83,7 +86,7 @@ export interface ServicePortObj {
 
 export interface ServiceObj {
   metadata: ObjMeta;
-  spec?: { type?: string; clusterIP?: string; ports?: ServicePortObj[] };
+  spec?: { type?: string; clusterIP?: string; ports?: ServicePortObj[]; selector?: Record<string, string> };
   status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
 }
 
