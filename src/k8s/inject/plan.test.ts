@@ -82,7 +82,9 @@ describe('planInjection (dataplane-l7-auth.md §8)', () => {
     refuse({ 'consul.hashicorp.com/transparent-proxy-exclude-outbound-cidrs': '10.0.0.0/33' }, /invalid CIDR "10.0.0.0\/33"/);
     refuse({ 'consul.hashicorp.com/transparent-proxy-exclude-uids': '-1' }, /invalid UID "-1"/);
     refuse({ 'consul.hashicorp.com/connect-service-protocol': 'http' }, /Error validating pod: the "consul.hashicorp.com\/connect-service-protocol" annotation is no longer supported/);
-    refuse({ 'consul.hashicorp.com/connect-service': 'a,b' }, /multi-port/);
+    refuse({ 'consul.hashicorp.com/connect-service': 'a,b' }, /multi-port pods .* are not supported with transparent proxy: set consul.hashicorp.com\/transparent-proxy: "false"/);
+    refuse({ 'consul.hashicorp.com/connect-service': 'a,b', 'consul.hashicorp.com/transparent-proxy': 'false' }, /not supported with managed ACLs/, { ...S, authMethod: 'm' }, { serviceAccountName: 'a' });
+    refuse({ 'consul.hashicorp.com/connect-service': 'a,b c' }, /invalid service name "b c"/);
   });
 
   it('with managed ACLs: login flags, and the service account must match the service name', () => {
@@ -108,5 +110,15 @@ describe('planInjection (dataplane-l7-auth.md §8)', () => {
       { name: 'WEB_CONNECT_SERVICE_HOST', value: '127.0.0.1' },
       { name: 'WEB_CONNECT_SERVICE_PORT', value: '80' },
     ]);
+  });
+
+  it('multi-port pods: an init container and a sidecar per service, inbound ports 20000+i', () => {
+    const p = injected(planInjection(pod({ 'consul.hashicorp.com/connect-inject': 'true', 'consul.hashicorp.com/connect-service': 'web,admin', 'consul.hashicorp.com/connect-service-port': 'http,9090', 'consul.hashicorp.com/transparent-proxy': 'false' }), 'default', {}, S));
+    assert.deepEqual(p.spec.containers.map((c) => c.name), ['consul-dataplane-web', 'consul-dataplane-admin', 'app']);
+    assert.deepEqual(p.spec.initContainers?.map((c) => c.name), ['consul-connect-inject-init-web', 'consul-connect-inject-init-admin']);
+    assert.deepEqual(p.spec.containers.slice(0, 2).map((c) => c.ports?.[0]?.containerPort), [20000, 20001]);
+    assert.ok((p.spec.initContainers?.[1]?.args as string[]).includes('-service-name=admin'));
+    assert.ok((p.spec.initContainers?.[1]?.args as string[]).includes('-proxy-id-file=/consul/connect-inject/proxyid-admin'));
+    assert.ok((p.spec.containers[1]?.args as string[]).includes('-proxy-service-id-path=/consul/connect-inject/proxyid-admin'));
   });
 });

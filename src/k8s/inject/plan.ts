@@ -145,9 +145,11 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
   }
   if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0) throw new AnnotationError('Error validating pod: the pod has no containers');
   const services = (a[ANN.service] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-  if (services.length > 1) throw new AnnotationError(`multi-port pods (a list in ${ANN.service}) are not supported by this injector yet`);
+  for (const name of services) if (!/^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$/.test(name)) throw new AnnotationError(`invalid service name ${JSON.stringify(name)} in annotation ${ANN.service}`);
+  // Multi-port: one init container and one sidecar per service (suffix -<svc>, inbound port 20000+i).
+  const multi = services.length > 1;
+  if (multi && s.authMethod) throw new AnnotationError(`multi-port pods (a list in ${ANN.service}) are not supported with managed ACLs: each service needs its own service account`);
   const service = services[0];
-  if (service !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$/.test(service)) throw new AnnotationError(`invalid service name ${JSON.stringify(service)} in annotation ${ANN.service}`);
   if (s.authMethod && service !== undefined && pod.spec.serviceAccountName !== service) {
     throw new AnnotationError(`service account name ${pod.spec.serviceAccountName ?? 'default'} doesn't match annotation service name ${service}`);
   }
@@ -155,9 +157,10 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
   // The app's port: the annotation (a number or a named container port), else every port of the first container.
   const portAnn = a[ANN.servicePort];
   if (portAnn !== undefined) {
-    const p = portAnn.trim();
-    const n = /^\d+$/.test(p) ? Number(p) : (named[p] ?? 0);
-    if (!(n > 0 && n <= 65535)) throw new AnnotationError(`invalid port ${JSON.stringify(portAnn)} in annotation ${ANN.servicePort}: not a port number or a named container port`);
+    for (const p of portAnn.split(',').map((x) => x.trim())) {
+      const n = /^\d+$/.test(p) ? Number(p) : (named[p] ?? 0);
+      if (!(n > 0 && n <= 65535)) throw new AnnotationError(`invalid port ${JSON.stringify(p)} in annotation ${ANN.servicePort}: not a port number or a named container port`);
+    }
   } else {
     const first = (pod.spec.containers[0]?.ports ?? []).map((p) => p.name || (p.containerPort ? String(p.containerPort) : '')).filter(Boolean);
     if (first.length) a[ANN.servicePort] = first.join(',');
@@ -169,6 +172,7 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
     throw new AnnotationError((err as Error).message);
   }
   const tproxy = tproxyEnabled(pod, namespaceLabels, s);
+  if (multi && tproxy) throw new AnnotationError(`multi-port pods (a list in ${ANN.service}) are not supported with transparent proxy: set ${ANN.tproxy}: "false"`);
   const ex = exclusions(a);
   const probes = a[ANN.overwriteProbes];
   if (probes !== undefined) {
@@ -221,45 +225,53 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
     ExcludeUIDs: [String(INIT_UID), ...ex.uids],
     NetNS: '',
   };
-  const init: Container = {
-    name: INIT_CONTAINER,
-    image: s.image,
-    env: [...common, ...(tproxy ? [env(REDIRECT_ENV, JSON.stringify(redirect))] : [])],
-    command: ['isthmus'],
-    args: [
-      'k8s',
-      'connect-init',
-      '-pod-name=$(POD_NAME)',
-      '-pod-namespace=$(POD_NAMESPACE)',
-      '-node-name=$(CONSUL_NODE_NAME)',
-      `-proxy-id-file=${PROXY_ID_FILE}`,
-      ...(service ? [`-service-name=${service}`] : []),
-      ...(s.authMethod ? [...login, `-acl-token-sink=${ACL_TOKEN_FILE}`] : []),
-    ],
-    volumeMounts: [mount],
-    resources: { requests: { cpu: '50m', memory: '25Mi' }, limits: { cpu: '50m', memory: '150Mi' } },
-    // The redirect rules need root with NET_ADMIN; otherwise the init container runs as its own UID.
-    securityContext: tproxy
-      ? { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: false, capabilities: { add: ['NET_ADMIN'] } }
-      : { runAsUser: INIT_UID, runAsGroup: INIT_UID, runAsNonRoot: true, privileged: false, capabilities: { drop: ['ALL'] } },
-  };
-  const sidecar: Container = {
-    name: SIDECAR_CONTAINER,
-    image: s.image,
-    env: [...common, env('DP_CREDENTIAL_LOGIN_META', 'pod=$(POD_NAMESPACE)/$(POD_NAME)')],
-    command: ['isthmus'],
-    args: ['connect', 'proxy', `-proxy-service-id-path=${PROXY_ID_FILE}`, '-node-name=$(CONSUL_NODE_NAME)', ...login],
-    ports: [{ name: 'proxy-inbound', containerPort: PROXY_INBOUND_PORT }],
-    readinessProbe: { tcpSocket: { port: PROXY_INBOUND_PORT }, failureThreshold: 3, initialDelaySeconds: 1, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 },
-    volumeMounts: [mount],
-    resources: { requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '100m', memory: '100Mi' } },
-    securityContext: { runAsUser: PROXY_UID, runAsGroup: PROXY_UID, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
-  };
+  const inits: Container[] = [];
+  const sidecars: Container[] = [];
+  for (const [i, name] of (multi ? services : [service]).entries()) {
+    const suffix = multi ? `-${name}` : '';
+    const idFile = `${PROXY_ID_FILE}${suffix}`;
+    const init: Container = {
+      name: `${INIT_CONTAINER}${suffix}`,
+      image: s.image,
+      env: [...common, ...(tproxy ? [env(REDIRECT_ENV, JSON.stringify(redirect))] : [])],
+      command: ['isthmus'],
+      args: [
+        'k8s',
+        'connect-init',
+        '-pod-name=$(POD_NAME)',
+        '-pod-namespace=$(POD_NAMESPACE)',
+        '-node-name=$(CONSUL_NODE_NAME)',
+        `-proxy-id-file=${idFile}`,
+        ...(name ? [`-service-name=${name}`] : []),
+        ...(s.authMethod ? [...login, `-acl-token-sink=${ACL_TOKEN_FILE}`] : []),
+      ],
+      volumeMounts: [mount],
+      resources: { requests: { cpu: '50m', memory: '25Mi' }, limits: { cpu: '50m', memory: '150Mi' } },
+      // The redirect rules need root with NET_ADMIN; otherwise the init container runs as its own UID.
+      securityContext: tproxy
+        ? { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: false, capabilities: { add: ['NET_ADMIN'] } }
+        : { runAsUser: INIT_UID, runAsGroup: INIT_UID, runAsNonRoot: true, privileged: false, capabilities: { drop: ['ALL'] } },
+    };
+    const sidecar: Container = {
+      name: `${SIDECAR_CONTAINER}${suffix}`,
+      image: s.image,
+      env: [...common, env('DP_CREDENTIAL_LOGIN_META', 'pod=$(POD_NAMESPACE)/$(POD_NAME)')],
+      command: ['isthmus'],
+      args: ['connect', 'proxy', `-proxy-service-id-path=${idFile}`, '-node-name=$(CONSUL_NODE_NAME)', ...login],
+      ports: [{ name: multi ? `proxy-in-${i}` : 'proxy-inbound', containerPort: PROXY_INBOUND_PORT + i }],
+      readinessProbe: { tcpSocket: { port: PROXY_INBOUND_PORT + i }, failureThreshold: 3, initialDelaySeconds: 1, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 },
+      volumeMounts: [mount],
+      resources: { requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '100m', memory: '100Mi' } },
+      securityContext: { runAsUser: PROXY_UID, runAsGroup: PROXY_UID, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+    };
+    inits.push(init);
+    sidecars.push(sidecar);
+  }
   // Upstream addresses for the app containers.
   const upEnv = upstreamEnv(a[ANN.upstreams]);
   if (upEnv.length) for (const c of pod.spec.containers) c.env = [...(c.env ?? []), ...upEnv];
-  (pod.spec.initContainers ??= []).push(init);
-  // The sidecar goes first (consul-k8s with lifecycle on, the Helm default), so it starts before the app.
-  pod.spec.containers.unshift(sidecar);
+  (pod.spec.initContainers ??= []).push(...inits);
+  // The sidecars go first (consul-k8s with lifecycle on, the Helm default), so they start before the app.
+  pod.spec.containers.unshift(...sidecars);
   return { inject: true, pod, tproxy, ...(service ? { service } : {}) };
 }
