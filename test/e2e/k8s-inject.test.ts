@@ -79,7 +79,7 @@ s.on('close', () => finish({}));
 before(async () => {
   if (skip) return;
   ns = createNetns('k8s');
-  const chart = renderInjectChart(['global.peering.enabled=true', 'global.tls.enabled=true', 'meshGateway.enabled=true']);
+  const chart = renderInjectChart(['global.peering.enabled=true', 'global.tls.enabled=true', 'meshGateway.enabled=true', 'connectInject.k8sDenyNamespaces={legacy}']);
   writeFileSync(join(dir.path, 'tls.crt'), chart.cert);
   writeFileSync(join(dir.path, 'tls.key'), chart.key);
   chmodSync(dir.path, 0o755); // the sidecar (uid 5995) reads the proxy-id file under it
@@ -243,7 +243,7 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     }
   });
 
-  it('leaves alone pods that do not ask, the chart’s own pods (objectSelector), and follows the namespace tproxy label', async () => {
+  it('leaves alone pods that do not ask, the chart’s own pods (objectSelector) and denied namespaces, and follows the namespace tproxy label', async () => {
     assert.equal((await apply(deploymentPod('plain-7c9d8f6b5-aaaaa', 'plain', {}))).code, 0);
     assert.deepEqual((await storedPod('plain-7c9d8f6b5-aaaaa'))?.spec.containers.map((c) => c.name), ['plain']);
     // The chart's objectSelector excludes app=isthmus: the API server does not even call the webhook.
@@ -251,6 +251,10 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     assert.equal((await apply(deploymentPod('isthmus-7c9d8f6b5-bbbbb', 'isthmus', { 'consul.hashicorp.com/connect-inject': 'true' }))).code, 0);
     assert.deepEqual((await storedPod('isthmus-7c9d8f6b5-bbbbb'))?.spec.containers.map((c) => c.name), ['isthmus']);
     assert.equal(controller.output().split('pod injected').length, calls);
+    // connectInject.k8sDenyNamespaces: the webhook leaves that namespace's pods alone.
+    assert.equal((await apply('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: legacy\n')).code, 0);
+    assert.equal((await apply(deploymentPod('legacy-7c9d8f6b5-ddddd', 'legacy', { 'consul.hashicorp.com/connect-inject': 'true' }, { namespace: 'legacy' }))).code, 0);
+    assert.deepEqual((await storedPod('legacy-7c9d8f6b5-ddddd', 'legacy'))?.spec.containers.map((c) => c.name), ['legacy']);
     // A namespace labelled transparent-proxy=false: injected without the redirect rules.
     assert.equal((await apply('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: direct\n  labels:\n    consul.hashicorp.com/transparent-proxy: "false"\n')).code, 0);
     assert.equal((await apply(deploymentPod('direct-7c9d8f6b5-ccccc', 'direct', { 'consul.hashicorp.com/connect-inject': 'true' }, { namespace: 'direct' }))).code, 0);

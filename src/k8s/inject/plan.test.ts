@@ -67,6 +67,10 @@ describe('planInjection (dataplane-l7-auth.md §8)', () => {
     assert.equal(planInjection(pod({ 'consul.hashicorp.com/connect-inject': 'false' }), 'default', {}, { ...S, defaultInject: true }).inject, false);
     assert.equal(planInjection(pod({ 'consul.hashicorp.com/connect-inject': 'true', 'consul.hashicorp.com/connect-inject-status': 'injected' }), 'default', {}, S).inject, false);
     assert.equal(planInjection(pod({ 'consul.hashicorp.com/connect-inject': 'true' }), 'kube-system', {}, S).inject, false);
+    const on = pod({ 'consul.hashicorp.com/connect-inject': 'true' });
+    assert.equal(planInjection(on, 'default', {}, { ...S, allowNamespaces: ['apps'] }).inject, false, 'not in the allow list');
+    assert.equal(planInjection(on, 'default', {}, { ...S, allowNamespaces: ['apps', 'default'] }).inject, true);
+    assert.equal(planInjection(on, 'default', {}, { ...S, allowNamespaces: ['*'], denyNamespaces: ['default'] }).inject, false, 'deny wins');
   });
 
   it('refuses invalid annotations with clear messages', () => {

@@ -73,6 +73,10 @@ export interface InjectSettings {
   tproxyDefault: boolean;
   /** With managed ACLs: the auth method injected containers log in with. */
   authMethod?: string;
+  /** Namespaces whose pods may be injected (Helm `connectInject.k8sAllowNamespaces`; `*` = all). @default ['*'] */
+  allowNamespaces?: string[];
+  /** Namespaces never injected, over the allow list (Helm `connectInject.k8sDenyNamespaces`). */
+  denyNamespaces?: string[];
 }
 
 export type Decision = { inject: false; reason: string } | { inject: true; pod: Pod; tproxy: boolean; service?: string };
@@ -104,6 +108,8 @@ function namedPorts(pod: Pod): NamedPorts {
 function wanted(pod: Pod, namespace: string, s: InjectSettings): string | undefined {
   const a = pod.metadata.annotations ?? {};
   if (SKIPPED_NAMESPACES.includes(namespace)) return `namespace ${namespace} is never injected`;
+  const allow = s.allowNamespaces ?? ['*'];
+  if (!(allow.includes('*') || allow.includes(namespace)) || (s.denyNamespaces ?? []).includes(namespace)) return `namespace ${namespace} is not allowed for injection`;
   if (a[ANN.injectStatus] !== undefined && a[ANN.injectStatus] !== '') return 'already injected';
   if (a[ANN.gatewayKind] !== undefined) return 'gateway pods are not injected';
   const raw = a[ANN.inject];
