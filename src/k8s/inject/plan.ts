@@ -209,6 +209,20 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
 
   // Volume shared by the init container (writes the proxy id) and the sidecar (reads it).
   (pod.spec.volumes ??= []).push({ name: VOLUME_NAME, emptyDir: { medium: 'Memory' } });
+  const { inits, sidecars } = containersFor(multi ? services : [service], { tproxy, multi, exclusions: ex }, s);
+  // Upstream addresses for the app containers.
+  const upEnv = upstreamEnv(a[ANN.upstreams]);
+  if (upEnv.length) for (const c of pod.spec.containers) c.env = [...(c.env ?? []), ...upEnv];
+  (pod.spec.initContainers ??= []).push(...inits);
+  // The sidecars go first (consul-k8s with lifecycle on, the Helm default), so they start before the app.
+  pod.spec.containers.unshift(...sidecars);
+  return { inject: true, pod, tproxy, ...(service ? { service } : {}) };
+}
+
+/** The init containers and sidecars of an injected pod: one pair per service (one unnamed pair when no annotation). */
+function containersFor(names: (string | undefined)[], o: { tproxy: boolean; multi: boolean; exclusions: ReturnType<typeof exclusions> }, s: InjectSettings): { inits: Container[]; sidecars: Container[] } {
+  const { tproxy, multi } = o;
+  const ex = o.exclusions;
   const mount = { name: VOLUME_NAME, mountPath: VOLUME_PATH };
   const common = [
     fieldEnv('POD_NAME', 'metadata.name'),
@@ -233,7 +247,7 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
   };
   const inits: Container[] = [];
   const sidecars: Container[] = [];
-  for (const [i, name] of (multi ? services : [service]).entries()) {
+  for (const [i, name] of names.entries()) {
     const suffix = multi ? `-${name}` : '';
     const idFile = `${PROXY_ID_FILE}${suffix}`;
     const init: Container = {
@@ -273,11 +287,5 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
     inits.push(init);
     sidecars.push(sidecar);
   }
-  // Upstream addresses for the app containers.
-  const upEnv = upstreamEnv(a[ANN.upstreams]);
-  if (upEnv.length) for (const c of pod.spec.containers) c.env = [...(c.env ?? []), ...upEnv];
-  (pod.spec.initContainers ??= []).push(...inits);
-  // The sidecars go first (consul-k8s with lifecycle on, the Helm default), so they start before the app.
-  pod.spec.containers.unshift(...sidecars);
-  return { inject: true, pod, tproxy, ...(service ? { service } : {}) };
+  return { inits, sidecars };
 }
