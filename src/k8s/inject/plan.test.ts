@@ -125,4 +125,23 @@ describe('planInjection (dataplane-l7-auth.md §8)', () => {
     assert.ok((p.spec.initContainers?.[1]?.args as string[]).includes('-proxy-id-file=/consul/connect-inject/proxyid-admin'));
     assert.ok((p.spec.containers[1]?.args as string[]).includes('-proxy-service-id-path=/consul/connect-inject/proxyid-admin'));
   });
+
+  it('transparent proxy moves HTTP probes to ports the sidecar forwards, excluded from redirection', () => {
+    const input = pod({ 'consul.hashicorp.com/connect-inject': 'true' });
+    (input.spec.containers[0] as Record<string, unknown>).readinessProbe = { httpGet: { path: '/ready', port: 'http' } };
+    const p = injected(planInjection(input, 'default', {}, S));
+    assert.deepEqual(p.spec.containers[1]?.readinessProbe, { httpGet: { path: '/ready', port: 20400 } });
+    assert.ok((p.spec.containers[0]?.args as string[]).includes('-expose-listener=20400:8080'));
+    const cfg = JSON.parse((p.spec.initContainers?.[0]?.env ?? []).find((e) => e.name === 'CONSUL_REDIRECT_TRAFFIC_CONFIG')?.value ?? '{}') as { ExcludeInboundPorts: string[] };
+    assert.deepEqual(cfg.ExcludeInboundPorts, ['20400']);
+    // Off by annotation, by default, or without transparent proxy.
+    const keep = (a: Record<string, string>, s = S): unknown => {
+      const x = pod({ 'consul.hashicorp.com/connect-inject': 'true', ...a });
+      (x.spec.containers[0] as Record<string, unknown>).readinessProbe = { httpGet: { path: '/ready', port: 'http' } };
+      return injected(planInjection(x, 'default', {}, s)).spec.containers[1]?.readinessProbe;
+    };
+    assert.deepEqual(keep({ 'consul.hashicorp.com/transparent-proxy-overwrite-probes': 'false' }), { httpGet: { path: '/ready', port: 'http' } });
+    assert.deepEqual(keep({}, { ...S, overwriteProbesDefault: false }), { httpGet: { path: '/ready', port: 'http' } });
+    assert.deepEqual(keep({ 'consul.hashicorp.com/transparent-proxy': 'false' }), { httpGet: { path: '/ready', port: 'http' } });
+  });
 });

@@ -22,6 +22,7 @@ import {
   VOLUME_PATH,
 } from './annotations.js';
 import { parseUpstreams } from '../endpoints/upstreams.js';
+import { overwriteProbes } from './probes.js';
 import type { PodObj } from '../endpoints/types.js';
 
 /** Named container ports of the pod (name → number). */
@@ -77,6 +78,8 @@ export interface InjectSettings {
   allowNamespaces?: string[];
   /** Namespaces never injected, over the allow list (Helm `connectInject.k8sDenyNamespaces`). */
   denyNamespaces?: string[];
+  /** Rewrite HTTP probes of transparent-proxy pods unless the annotation says otherwise (Helm `connectInject.transparentProxy.defaultOverwriteProbes`). @default true */
+  overwriteProbesDefault?: boolean;
 }
 
 export type Decision = { inject: false; reason: string } | { inject: true; pod: Pod; tproxy: boolean; service?: string };
@@ -181,9 +184,10 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
   if (multi && tproxy) throw new AnnotationError(`multi-port pods (a list in ${ANN.service}) are not supported with transparent proxy: set ${ANN.tproxy}: "false"`);
   const ex = exclusions(a);
   const probes = a[ANN.overwriteProbes];
+  let rewriteProbes = s.overwriteProbesDefault ?? true;
   if (probes !== undefined) {
     try {
-      parseGoBool(probes);
+      rewriteProbes = parseGoBool(probes);
     } catch (err) {
       throw new AnnotationError(`invalid ${ANN.overwriteProbes}: ${(err as Error).message}`);
     }
@@ -209,7 +213,11 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
 
   // Volume shared by the init container (writes the proxy id) and the sidecar (reads it).
   (pod.spec.volumes ??= []).push({ name: VOLUME_NAME, emptyDir: { medium: 'Memory' } });
+  // Transparent proxy redirects the kubelet's probes too: move HTTP probes to ports the sidecar forwards.
+  const moved = tproxy && rewriteProbes ? overwriteProbes(pod.spec.containers) : { excludeInbound: [], expose: [] };
+  ex.inboundPorts.push(...moved.excludeInbound);
   const { inits, sidecars } = containersFor(multi ? services : [service], { tproxy, multi, exclusions: ex }, s);
+  if (sidecars[0]) sidecars[0].args = [...((sidecars[0].args as string[] | undefined) ?? []), ...moved.expose.map((e) => `-expose-listener=${e}`)];
   // Upstream addresses for the app containers.
   const upEnv = upstreamEnv(a[ANN.upstreams]);
   if (upEnv.length) for (const c of pod.spec.containers) c.env = [...(c.env ?? []), ...upEnv];
