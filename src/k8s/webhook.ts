@@ -66,7 +66,7 @@ export class WebhookServer {
           (v) => {
             const r = review.request as Required<Review>['request'];
             if (!v.allowed) o.log.info('admission denied', { kind: kind.kind, namespace: r.namespace ?? r.object?.metadata?.namespace, name: r.object?.metadata?.name, operation: r.operation, reason: v.message });
-            else if (v.patch) o.log.info('pod injected', { namespace: r.namespace, name: r.object?.metadata?.name });
+            else if (v.patch) o.log.info('pod injected', { namespace: r.namespace, name: r.object?.metadata?.name || (r.object?.metadata as { generateName?: string } | undefined)?.generateName });
             send(200, {
               apiVersion: review.apiVersion ?? 'admission.k8s.io/v1',
               kind: 'AdmissionReview',

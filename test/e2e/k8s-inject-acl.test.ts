@@ -61,7 +61,7 @@ async function kubectl(args: string[], stdin?: string): Promise<string> {
 async function http<T = Obj>(method: string, path: string, token = bootstrap): Promise<{ status: number; body: T }> {
   const r = await fetch(`${agent.httpAddr}${path}`, { method, headers: token ? { 'X-Consul-Token': token } : {} });
   const text = await r.text();
-  return { status: r.status, body: (text ? JSON.parse(text) : undefined) as T };
+  return { status: r.status, body: (r.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text) as T };
 }
 
 /** A service account's token in a file (what the kubelet mounts at the service-account token path). */
@@ -75,7 +75,9 @@ async function saToken(name: string, namespace: string): Promise<string> {
 const workloadTokens = async (): Promise<Obj[]> => {
   const r = await http<Obj[]>('GET', `/v1/acl/tokens?authmethod=${WORKLOAD_METHOD}`);
   assert.equal(r.status, 200);
-  return Promise.all(r.body.map(async (t) => (await http('GET', `/v1/acl/token/${t.AccessorID as string}`)).body));
+  // A token may be deleted between the list and its read (the controller deletes them): only those still there.
+  const read = await Promise.all(r.body.map((t) => http('GET', `/v1/acl/token/${t.AccessorID as string}`)));
+  return read.filter((x) => x.status === 200).map((x) => x.body);
 };
 
 before(async () => {

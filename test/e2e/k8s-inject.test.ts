@@ -79,7 +79,7 @@ s.on('close', () => finish({}));
 before(async () => {
   if (skip) return;
   ns = createNetns('k8s');
-  const chart = renderInjectChart(['global.peering.enabled=true', 'global.tls.enabled=true', 'meshGateway.enabled=true']);
+  const chart = renderInjectChart(['global.peering.enabled=true', 'global.tls.enabled=true', 'meshGateway.enabled=true', 'connectInject.k8sDenyNamespaces={legacy}']);
   writeFileSync(join(dir.path, 'tls.crt'), chart.cert);
   writeFileSync(join(dir.path, 'tls.key'), chart.key);
   chmodSync(dir.path, 0o755); // the sidecar (uid 5995) reads the proxy-id file under it
@@ -131,7 +131,7 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
 
   it('kubectl apply of an annotated pod stores it with the injected containers (the webhook’s JSON patch)', async () => {
     assert.equal((await apply('apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: client\n')).code, 0);
-    const r = await apply(deploymentPod(POD, 'client', { 'consul.hashicorp.com/connect-inject': 'true', 'consul.hashicorp.com/connect-service-upstreams': UPSTREAMS }));
+    const r = await apply(deploymentPod(POD, 'client', { 'consul.hashicorp.com/connect-inject': 'true', 'consul.hashicorp.com/connect-service-upstreams': UPSTREAMS }, { readinessPath: '/ready' }));
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`pod/${POD} created`));
     pod = (await storedPod(POD)) as StoredPod;
@@ -153,7 +153,10 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     assert.deepEqual(redirect.ExcludeUIDs, ['5996']);
     // The injector sends the servers' address the controller itself uses.
     assert.equal(init.env?.find((e) => e.name === 'CONSUL_HTTP_ADDR')?.value, west.httpAddr);
-    const app = container(pod, 'client');
+    const app = container(pod, 'client') as PodContainer & { readinessProbe?: unknown };
+    assert.deepEqual(app.readinessProbe, { httpGet: { path: '/ready', port: 20400 } }, 'the HTTP probe moved to a port the sidecar forwards');
+    assert.ok(sidecar.args?.includes('-expose-listener=20400:8080'));
+    assert.deepEqual(redirect.ExcludeInboundPorts, ['20400']);
     assert.deepEqual(app.env, [{ name: 'BACKEND.SVC.EAST.PEER_CONNECT_SERVICE_HOST', value: '127.0.0.1' }, { name: 'BACKEND.SVC.EAST.PEER_CONNECT_SERVICE_PORT', value: '1234' }]);
     assert.ok(api.requests.some((l) => l.startsWith('POST /api/v1/namespaces/default/pods')));
     assert.match(controller.output(), /pod injected/);
@@ -202,6 +205,13 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
       throw new Error(`${err.message}\napp: ${last}\nsidecar:\n${sidecar.output()}\nbackend sidecar:\n${procs[1]?.output().slice(-2000) ?? ''}`);
     });
     assert.equal(result.target, '127.0.0.1:1234');
+    // The kubelet's readiness probe: to the pod IP on the moved port, forwarded by the sidecar to the app; the
+    // app's own port is redirected to the sidecar's mTLS listener, so a plain request there gets no answer.
+    const appServer = await startCli(['-e', "require('node:http').createServer((q, s) => s.end('app ready ' + q.url)).listen(8080, '0.0.0.0', () => console.log('listening'))"], /listening/, 15_000, ns.prefix(65534), false);
+    procs.push(appServer);
+    const probe = await fetch(`http://${ns.nsIp}:20400/ready`);
+    assert.equal(await probe.text(), 'app ready /ready');
+    await assert.rejects(fetch(`http://${ns.nsIp}:8080/ready`, { signal: AbortSignal.timeout(5000) }));
     assert.match(procs[2]?.output() ?? '', /route=remote/, 'west’s gateway carried the call to east’s');
     assert.match(procs[1]?.output() ?? '', /inbound connection authorized .*source=spiffe:\/\/[^ ]+\/dc\/west\/svc\/client/, 'the backend’s sidecar authorized the pod’s identity');
   });
@@ -243,7 +253,7 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     }
   });
 
-  it('leaves alone pods that do not ask, the chart’s own pods (objectSelector), and follows the namespace tproxy label', async () => {
+  it('leaves alone pods that do not ask, the chart’s own pods (objectSelector) and denied namespaces, and follows the namespace tproxy label', async () => {
     assert.equal((await apply(deploymentPod('plain-7c9d8f6b5-aaaaa', 'plain', {}))).code, 0);
     assert.deepEqual((await storedPod('plain-7c9d8f6b5-aaaaa'))?.spec.containers.map((c) => c.name), ['plain']);
     // The chart's objectSelector excludes app=isthmus: the API server does not even call the webhook.
@@ -251,6 +261,10 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     assert.equal((await apply(deploymentPod('isthmus-7c9d8f6b5-bbbbb', 'isthmus', { 'consul.hashicorp.com/connect-inject': 'true' }))).code, 0);
     assert.deepEqual((await storedPod('isthmus-7c9d8f6b5-bbbbb'))?.spec.containers.map((c) => c.name), ['isthmus']);
     assert.equal(controller.output().split('pod injected').length, calls);
+    // connectInject.k8sDenyNamespaces: the webhook leaves that namespace's pods alone.
+    assert.equal((await apply('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: legacy\n')).code, 0);
+    assert.equal((await apply(deploymentPod('legacy-7c9d8f6b5-ddddd', 'legacy', { 'consul.hashicorp.com/connect-inject': 'true' }, { namespace: 'legacy' }))).code, 0);
+    assert.deepEqual((await storedPod('legacy-7c9d8f6b5-ddddd', 'legacy'))?.spec.containers.map((c) => c.name), ['legacy']);
     // A namespace labelled transparent-proxy=false: injected without the redirect rules.
     assert.equal((await apply('apiVersion: v1\nkind: Namespace\nmetadata:\n  name: direct\n  labels:\n    consul.hashicorp.com/transparent-proxy: "false"\n')).code, 0);
     assert.equal((await apply(deploymentPod('direct-7c9d8f6b5-ccccc', 'direct', { 'consul.hashicorp.com/connect-inject': 'true' }, { namespace: 'direct' }))).code, 0);

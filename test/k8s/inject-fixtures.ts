@@ -38,7 +38,7 @@ export const webhookObjects = (c: InjectChart): string =>
     .join('---\n');
 
 /** A pod as a Deployment's template produces it (ReplicaSet owner, pod-template-hash), no kubelet fields yet. */
-export function deploymentPod(name: string, app: string, annotations: Record<string, string>, extra: { serviceAccountName?: string; namespace?: string; labels?: Record<string, string> } = {}): string {
+export function deploymentPod(name: string, app: string, annotations: Record<string, string>, extra: { serviceAccountName?: string; namespace?: string; labels?: Record<string, string>; readinessPath?: string } = {}): string {
   return yaml.dump({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -51,7 +51,7 @@ export function deploymentPod(name: string, app: string, annotations: Record<str
     },
     spec: {
       serviceAccountName: extra.serviceAccountName ?? app,
-      containers: [{ name: app, image: `example/${app}:1`, ports: [{ name: 'http', containerPort: 8080 }] }],
+      containers: [{ name: app, image: `example/${app}:1`, ports: [{ name: 'http', containerPort: 8080 }], ...(extra.readinessPath ? { readinessProbe: { httpGet: { path: extra.readinessPath, port: 'http' } } } : {}) }],
     },
   });
 }

@@ -18,5 +18,12 @@ describe('connect-init pickProxy', () => {
     assert.equal(pickProxy([svc('web-1-web', 'web-1'), svc('web-1-web-sidecar-proxy', 'web-1', 'connect-proxy', 'web'), svc('x', 'web-1')], ref), undefined, 'three services of this pod');
     assert.equal(pickProxy([svc('a', 'web-1'), svc('b', 'web-1')], ref), undefined, 'no proxy among them');
     assert.equal(pickProxy([svc('web-1-web', 'web-1'), svc('web-1-web-sidecar-proxy', 'web-1', 'connect-proxy', 'web')], { ...ref, service: 'api' }), undefined, 'proxy of another service');
+    // Multi-port: a pair per service; each init container waits for its own.
+    const multi = [svc('web-1-web', 'web-1'), svc('web-1-web-sidecar-proxy', 'web-1', 'connect-proxy', 'web'), { ...svc('web-1-admin', 'web-1'), Service: 'admin' }];
+    const named = (id: string, s: string): NodeService => ({ ...svc(id, 'web-1'), Service: s });
+    multi[0] = named('web-1-web', 'web');
+    assert.equal(pickProxy(multi, { ...ref, service: 'web' }), 'web-1-web-sidecar-proxy');
+    assert.equal(pickProxy(multi, { ...ref, service: 'admin' }), undefined, 'the admin proxy is not there yet');
+    assert.equal(pickProxy([...multi, svc('web-1-admin-sidecar-proxy', 'web-1', 'connect-proxy', 'admin')], { ...ref, service: 'admin' }), 'web-1-admin-sidecar-proxy');
   });
 });

@@ -19,11 +19,18 @@ export interface PodRef {
   service?: string;
 }
 
+/** This pod's registrations (of one service, when named: a multi-port pod has a pair per service). */
+function ofPod(services: NodeService[], ref: PodRef): NodeService[] {
+  return services.filter(
+    (s) => s.Meta?.['pod-name'] === ref.pod && s.Meta?.['k8s-namespace'] === ref.namespace && (!ref.service || (s.Kind === 'connect-proxy' ? s.Proxy?.DestinationServiceName === ref.service : s.Service === ref.service)),
+  );
+}
+
 /** The proxy ID once the pod's service and proxy are both registered; undefined while they are not. */
 export function pickProxy(services: NodeService[], ref: PodRef): string | undefined {
-  const mine = services.filter((s) => s.Meta?.['pod-name'] === ref.pod && s.Meta?.['k8s-namespace'] === ref.namespace);
+  const mine = ofPod(services, ref);
   if (mine.length !== 2) return undefined;
-  const proxy = mine.find((s) => s.Kind === 'connect-proxy' && (!ref.service || s.Proxy?.DestinationServiceName === ref.service));
+  const proxy = mine.find((s) => s.Kind === 'connect-proxy');
   const app = mine.find((s) => s.Kind !== 'connect-proxy');
   return proxy && app ? proxy.ID : undefined;
 }
@@ -39,8 +46,7 @@ export async function waitForProxy(client: IsthmusClient, ref: PodRef, opts: { a
       const services = r?.Services ?? [];
       const id = pickProxy(services, ref);
       if (id) return id;
-      const count = services.filter((s) => s.Meta?.['pod-name'] === ref.pod && s.Meta?.['k8s-namespace'] === ref.namespace).length;
-      last = `found ${count} of 2 services for pod ${ref.namespace}/${ref.pod} on node ${ref.node}`;
+      last = `found ${ofPod(services, ref).length} of 2 services for pod ${ref.namespace}/${ref.pod}${ref.service ? ` (service ${ref.service})` : ''} on node ${ref.node}`;
     } catch (err) {
       last = err instanceof ApiError && err.status === 404 ? `node ${ref.node} is not registered` : (err as Error).message;
     }

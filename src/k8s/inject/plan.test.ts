@@ -67,6 +67,10 @@ describe('planInjection (dataplane-l7-auth.md §8)', () => {
     assert.equal(planInjection(pod({ 'consul.hashicorp.com/connect-inject': 'false' }), 'default', {}, { ...S, defaultInject: true }).inject, false);
     assert.equal(planInjection(pod({ 'consul.hashicorp.com/connect-inject': 'true', 'consul.hashicorp.com/connect-inject-status': 'injected' }), 'default', {}, S).inject, false);
     assert.equal(planInjection(pod({ 'consul.hashicorp.com/connect-inject': 'true' }), 'kube-system', {}, S).inject, false);
+    const on = pod({ 'consul.hashicorp.com/connect-inject': 'true' });
+    assert.equal(planInjection(on, 'default', {}, { ...S, allowNamespaces: ['apps'] }).inject, false, 'not in the allow list');
+    assert.equal(planInjection(on, 'default', {}, { ...S, allowNamespaces: ['apps', 'default'] }).inject, true);
+    assert.equal(planInjection(on, 'default', {}, { ...S, allowNamespaces: ['*'], denyNamespaces: ['default'] }).inject, false, 'deny wins');
   });
 
   it('refuses invalid annotations with clear messages', () => {
@@ -82,7 +86,9 @@ describe('planInjection (dataplane-l7-auth.md §8)', () => {
     refuse({ 'consul.hashicorp.com/transparent-proxy-exclude-outbound-cidrs': '10.0.0.0/33' }, /invalid CIDR "10.0.0.0\/33"/);
     refuse({ 'consul.hashicorp.com/transparent-proxy-exclude-uids': '-1' }, /invalid UID "-1"/);
     refuse({ 'consul.hashicorp.com/connect-service-protocol': 'http' }, /Error validating pod: the "consul.hashicorp.com\/connect-service-protocol" annotation is no longer supported/);
-    refuse({ 'consul.hashicorp.com/connect-service': 'a,b' }, /multi-port/);
+    refuse({ 'consul.hashicorp.com/connect-service': 'a,b' }, /multi-port pods .* are not supported with transparent proxy: set consul.hashicorp.com\/transparent-proxy: "false"/);
+    refuse({ 'consul.hashicorp.com/connect-service': 'a,b', 'consul.hashicorp.com/transparent-proxy': 'false' }, /not supported with managed ACLs/, { ...S, authMethod: 'm' }, { serviceAccountName: 'a' });
+    refuse({ 'consul.hashicorp.com/connect-service': 'a,b c' }, /invalid service name "b c"/);
   });
 
   it('with managed ACLs: login flags, and the service account must match the service name', () => {
@@ -108,5 +114,34 @@ describe('planInjection (dataplane-l7-auth.md §8)', () => {
       { name: 'WEB_CONNECT_SERVICE_HOST', value: '127.0.0.1' },
       { name: 'WEB_CONNECT_SERVICE_PORT', value: '80' },
     ]);
+  });
+
+  it('multi-port pods: an init container and a sidecar per service, inbound ports 20000+i', () => {
+    const p = injected(planInjection(pod({ 'consul.hashicorp.com/connect-inject': 'true', 'consul.hashicorp.com/connect-service': 'web,admin', 'consul.hashicorp.com/connect-service-port': 'http,9090', 'consul.hashicorp.com/transparent-proxy': 'false' }), 'default', {}, S));
+    assert.deepEqual(p.spec.containers.map((c) => c.name), ['consul-dataplane-web', 'consul-dataplane-admin', 'app']);
+    assert.deepEqual(p.spec.initContainers?.map((c) => c.name), ['consul-connect-inject-init-web', 'consul-connect-inject-init-admin']);
+    assert.deepEqual(p.spec.containers.slice(0, 2).map((c) => c.ports?.[0]?.containerPort), [20000, 20001]);
+    assert.ok((p.spec.initContainers?.[1]?.args as string[]).includes('-service-name=admin'));
+    assert.ok((p.spec.initContainers?.[1]?.args as string[]).includes('-proxy-id-file=/consul/connect-inject/proxyid-admin'));
+    assert.ok((p.spec.containers[1]?.args as string[]).includes('-proxy-service-id-path=/consul/connect-inject/proxyid-admin'));
+  });
+
+  it('transparent proxy moves HTTP probes to ports the sidecar forwards, excluded from redirection', () => {
+    const input = pod({ 'consul.hashicorp.com/connect-inject': 'true' });
+    (input.spec.containers[0] as Record<string, unknown>).readinessProbe = { httpGet: { path: '/ready', port: 'http' } };
+    const p = injected(planInjection(input, 'default', {}, S));
+    assert.deepEqual(p.spec.containers[1]?.readinessProbe, { httpGet: { path: '/ready', port: 20400 } });
+    assert.ok((p.spec.containers[0]?.args as string[]).includes('-expose-listener=20400:8080'));
+    const cfg = JSON.parse((p.spec.initContainers?.[0]?.env ?? []).find((e) => e.name === 'CONSUL_REDIRECT_TRAFFIC_CONFIG')?.value ?? '{}') as { ExcludeInboundPorts: string[] };
+    assert.deepEqual(cfg.ExcludeInboundPorts, ['20400']);
+    // Off by annotation, by default, or without transparent proxy.
+    const keep = (a: Record<string, string>, s = S): unknown => {
+      const x = pod({ 'consul.hashicorp.com/connect-inject': 'true', ...a });
+      (x.spec.containers[0] as Record<string, unknown>).readinessProbe = { httpGet: { path: '/ready', port: 'http' } };
+      return injected(planInjection(x, 'default', {}, s)).spec.containers[1]?.readinessProbe;
+    };
+    assert.deepEqual(keep({ 'consul.hashicorp.com/transparent-proxy-overwrite-probes': 'false' }), { httpGet: { path: '/ready', port: 'http' } });
+    assert.deepEqual(keep({}, { ...S, overwriteProbesDefault: false }), { httpGet: { path: '/ready', port: 'http' } });
+    assert.deepEqual(keep({ 'consul.hashicorp.com/transparent-proxy': 'false' }), { httpGet: { path: '/ready', port: 'http' } });
   });
 });

@@ -22,6 +22,7 @@ import {
   VOLUME_PATH,
 } from './annotations.js';
 import { parseUpstreams } from '../endpoints/upstreams.js';
+import { overwriteProbes } from './probes.js';
 import type { PodObj } from '../endpoints/types.js';
 
 /** Named container ports of the pod (name → number). */
@@ -73,6 +74,12 @@ export interface InjectSettings {
   tproxyDefault: boolean;
   /** With managed ACLs: the auth method injected containers log in with. */
   authMethod?: string;
+  /** Namespaces whose pods may be injected (Helm `connectInject.k8sAllowNamespaces`; `*` = all). @default ['*'] */
+  allowNamespaces?: string[];
+  /** Namespaces never injected, over the allow list (Helm `connectInject.k8sDenyNamespaces`). */
+  denyNamespaces?: string[];
+  /** Rewrite HTTP probes of transparent-proxy pods unless the annotation says otherwise (Helm `connectInject.transparentProxy.defaultOverwriteProbes`). @default true */
+  overwriteProbesDefault?: boolean;
 }
 
 export type Decision = { inject: false; reason: string } | { inject: true; pod: Pod; tproxy: boolean; service?: string };
@@ -104,6 +111,8 @@ function namedPorts(pod: Pod): NamedPorts {
 function wanted(pod: Pod, namespace: string, s: InjectSettings): string | undefined {
   const a = pod.metadata.annotations ?? {};
   if (SKIPPED_NAMESPACES.includes(namespace)) return `namespace ${namespace} is never injected`;
+  const allow = s.allowNamespaces ?? ['*'];
+  if (!(allow.includes('*') || allow.includes(namespace)) || (s.denyNamespaces ?? []).includes(namespace)) return `namespace ${namespace} is not allowed for injection`;
   if (a[ANN.injectStatus] !== undefined && a[ANN.injectStatus] !== '') return 'already injected';
   if (a[ANN.gatewayKind] !== undefined) return 'gateway pods are not injected';
   const raw = a[ANN.inject];
@@ -145,9 +154,11 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
   }
   if (!Array.isArray(pod.spec?.containers) || pod.spec.containers.length === 0) throw new AnnotationError('Error validating pod: the pod has no containers');
   const services = (a[ANN.service] ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-  if (services.length > 1) throw new AnnotationError(`multi-port pods (a list in ${ANN.service}) are not supported by this injector yet`);
+  for (const name of services) if (!/^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$/.test(name)) throw new AnnotationError(`invalid service name ${JSON.stringify(name)} in annotation ${ANN.service}`);
+  // Multi-port: one init container and one sidecar per service (suffix -<svc>, inbound port 20000+i).
+  const multi = services.length > 1;
+  if (multi && s.authMethod) throw new AnnotationError(`multi-port pods (a list in ${ANN.service}) are not supported with managed ACLs: each service needs its own service account`);
   const service = services[0];
-  if (service !== undefined && !/^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$/.test(service)) throw new AnnotationError(`invalid service name ${JSON.stringify(service)} in annotation ${ANN.service}`);
   if (s.authMethod && service !== undefined && pod.spec.serviceAccountName !== service) {
     throw new AnnotationError(`service account name ${pod.spec.serviceAccountName ?? 'default'} doesn't match annotation service name ${service}`);
   }
@@ -155,9 +166,10 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
   // The app's port: the annotation (a number or a named container port), else every port of the first container.
   const portAnn = a[ANN.servicePort];
   if (portAnn !== undefined) {
-    const p = portAnn.trim();
-    const n = /^\d+$/.test(p) ? Number(p) : (named[p] ?? 0);
-    if (!(n > 0 && n <= 65535)) throw new AnnotationError(`invalid port ${JSON.stringify(portAnn)} in annotation ${ANN.servicePort}: not a port number or a named container port`);
+    for (const p of portAnn.split(',').map((x) => x.trim())) {
+      const n = /^\d+$/.test(p) ? Number(p) : (named[p] ?? 0);
+      if (!(n > 0 && n <= 65535)) throw new AnnotationError(`invalid port ${JSON.stringify(p)} in annotation ${ANN.servicePort}: not a port number or a named container port`);
+    }
   } else {
     const first = (pod.spec.containers[0]?.ports ?? []).map((p) => p.name || (p.containerPort ? String(p.containerPort) : '')).filter(Boolean);
     if (first.length) a[ANN.servicePort] = first.join(',');
@@ -169,11 +181,13 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
     throw new AnnotationError((err as Error).message);
   }
   const tproxy = tproxyEnabled(pod, namespaceLabels, s);
+  if (multi && tproxy) throw new AnnotationError(`multi-port pods (a list in ${ANN.service}) are not supported with transparent proxy: set ${ANN.tproxy}: "false"`);
   const ex = exclusions(a);
   const probes = a[ANN.overwriteProbes];
+  let rewriteProbes = s.overwriteProbesDefault ?? true;
   if (probes !== undefined) {
     try {
-      parseGoBool(probes);
+      rewriteProbes = parseGoBool(probes);
     } catch (err) {
       throw new AnnotationError(`invalid ${ANN.overwriteProbes}: ${(err as Error).message}`);
     }
@@ -199,6 +213,24 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
 
   // Volume shared by the init container (writes the proxy id) and the sidecar (reads it).
   (pod.spec.volumes ??= []).push({ name: VOLUME_NAME, emptyDir: { medium: 'Memory' } });
+  // Transparent proxy redirects the kubelet's probes too: move HTTP probes to ports the sidecar forwards.
+  const moved = tproxy && rewriteProbes ? overwriteProbes(pod.spec.containers) : { excludeInbound: [], expose: [] };
+  ex.inboundPorts.push(...moved.excludeInbound);
+  const { inits, sidecars } = containersFor(multi ? services : [service], { tproxy, multi, exclusions: ex }, s);
+  if (sidecars[0]) sidecars[0].args = [...((sidecars[0].args as string[] | undefined) ?? []), ...moved.expose.map((e) => `-expose-listener=${e}`)];
+  // Upstream addresses for the app containers.
+  const upEnv = upstreamEnv(a[ANN.upstreams]);
+  if (upEnv.length) for (const c of pod.spec.containers) c.env = [...(c.env ?? []), ...upEnv];
+  (pod.spec.initContainers ??= []).push(...inits);
+  // The sidecars go first (consul-k8s with lifecycle on, the Helm default), so they start before the app.
+  pod.spec.containers.unshift(...sidecars);
+  return { inject: true, pod, tproxy, ...(service ? { service } : {}) };
+}
+
+/** The init containers and sidecars of an injected pod: one pair per service (one unnamed pair when no annotation). */
+function containersFor(names: (string | undefined)[], o: { tproxy: boolean; multi: boolean; exclusions: ReturnType<typeof exclusions> }, s: InjectSettings): { inits: Container[]; sidecars: Container[] } {
+  const { tproxy, multi } = o;
+  const ex = o.exclusions;
   const mount = { name: VOLUME_NAME, mountPath: VOLUME_PATH };
   const common = [
     fieldEnv('POD_NAME', 'metadata.name'),
@@ -221,45 +253,47 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
     ExcludeUIDs: [String(INIT_UID), ...ex.uids],
     NetNS: '',
   };
-  const init: Container = {
-    name: INIT_CONTAINER,
-    image: s.image,
-    env: [...common, ...(tproxy ? [env(REDIRECT_ENV, JSON.stringify(redirect))] : [])],
-    command: ['isthmus'],
-    args: [
-      'k8s',
-      'connect-init',
-      '-pod-name=$(POD_NAME)',
-      '-pod-namespace=$(POD_NAMESPACE)',
-      '-node-name=$(CONSUL_NODE_NAME)',
-      `-proxy-id-file=${PROXY_ID_FILE}`,
-      ...(service ? [`-service-name=${service}`] : []),
-      ...(s.authMethod ? [...login, `-acl-token-sink=${ACL_TOKEN_FILE}`] : []),
-    ],
-    volumeMounts: [mount],
-    resources: { requests: { cpu: '50m', memory: '25Mi' }, limits: { cpu: '50m', memory: '150Mi' } },
-    // The redirect rules need root with NET_ADMIN; otherwise the init container runs as its own UID.
-    securityContext: tproxy
-      ? { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: false, capabilities: { add: ['NET_ADMIN'] } }
-      : { runAsUser: INIT_UID, runAsGroup: INIT_UID, runAsNonRoot: true, privileged: false, capabilities: { drop: ['ALL'] } },
-  };
-  const sidecar: Container = {
-    name: SIDECAR_CONTAINER,
-    image: s.image,
-    env: [...common, env('DP_CREDENTIAL_LOGIN_META', 'pod=$(POD_NAMESPACE)/$(POD_NAME)')],
-    command: ['isthmus'],
-    args: ['connect', 'proxy', `-proxy-service-id-path=${PROXY_ID_FILE}`, '-node-name=$(CONSUL_NODE_NAME)', ...login],
-    ports: [{ name: 'proxy-inbound', containerPort: PROXY_INBOUND_PORT }],
-    readinessProbe: { tcpSocket: { port: PROXY_INBOUND_PORT }, failureThreshold: 3, initialDelaySeconds: 1, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 },
-    volumeMounts: [mount],
-    resources: { requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '100m', memory: '100Mi' } },
-    securityContext: { runAsUser: PROXY_UID, runAsGroup: PROXY_UID, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
-  };
-  // Upstream addresses for the app containers.
-  const upEnv = upstreamEnv(a[ANN.upstreams]);
-  if (upEnv.length) for (const c of pod.spec.containers) c.env = [...(c.env ?? []), ...upEnv];
-  (pod.spec.initContainers ??= []).push(init);
-  // The sidecar goes first (consul-k8s with lifecycle on, the Helm default), so it starts before the app.
-  pod.spec.containers.unshift(sidecar);
-  return { inject: true, pod, tproxy, ...(service ? { service } : {}) };
+  const inits: Container[] = [];
+  const sidecars: Container[] = [];
+  for (const [i, name] of names.entries()) {
+    const suffix = multi ? `-${name}` : '';
+    const idFile = `${PROXY_ID_FILE}${suffix}`;
+    const init: Container = {
+      name: `${INIT_CONTAINER}${suffix}`,
+      image: s.image,
+      env: [...common, ...(tproxy ? [env(REDIRECT_ENV, JSON.stringify(redirect))] : [])],
+      command: ['isthmus'],
+      args: [
+        'k8s',
+        'connect-init',
+        '-pod-name=$(POD_NAME)',
+        '-pod-namespace=$(POD_NAMESPACE)',
+        '-node-name=$(CONSUL_NODE_NAME)',
+        `-proxy-id-file=${idFile}`,
+        ...(name ? [`-service-name=${name}`] : []),
+        ...(s.authMethod ? [...login, `-acl-token-sink=${ACL_TOKEN_FILE}`] : []),
+      ],
+      volumeMounts: [mount],
+      resources: { requests: { cpu: '50m', memory: '25Mi' }, limits: { cpu: '50m', memory: '150Mi' } },
+      // The redirect rules need root with NET_ADMIN; otherwise the init container runs as its own UID.
+      securityContext: tproxy
+        ? { runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, privileged: false, capabilities: { add: ['NET_ADMIN'] } }
+        : { runAsUser: INIT_UID, runAsGroup: INIT_UID, runAsNonRoot: true, privileged: false, capabilities: { drop: ['ALL'] } },
+    };
+    const sidecar: Container = {
+      name: `${SIDECAR_CONTAINER}${suffix}`,
+      image: s.image,
+      env: [...common, env('DP_CREDENTIAL_LOGIN_META', 'pod=$(POD_NAMESPACE)/$(POD_NAME)')],
+      command: ['isthmus'],
+      args: ['connect', 'proxy', `-proxy-service-id-path=${idFile}`, '-node-name=$(CONSUL_NODE_NAME)', ...login],
+      ports: [{ name: multi ? `proxy-in-${i}` : 'proxy-inbound', containerPort: PROXY_INBOUND_PORT + i }],
+      readinessProbe: { tcpSocket: { port: PROXY_INBOUND_PORT + i }, failureThreshold: 3, initialDelaySeconds: 1, periodSeconds: 10, successThreshold: 1, timeoutSeconds: 1 },
+      volumeMounts: [mount],
+      resources: { requests: { cpu: '100m', memory: '100Mi' }, limits: { cpu: '100m', memory: '100Mi' } },
+      securityContext: { runAsUser: PROXY_UID, runAsGroup: PROXY_UID, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+    };
+    inits.push(init);
+    sidecars.push(sidecar);
+  }
+  return { inits, sidecars };
 }

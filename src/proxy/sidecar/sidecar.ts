@@ -16,6 +16,7 @@ import { HttpInbound } from './http-inbound.js';
 import { HttpOutbound } from './http-outbound.js';
 import { TargetResolver } from './targets.js';
 import { TransparentOutbound } from './transparent.js';
+import { startExposeListeners, type ExposeListener } from './expose.js';
 import type { Endpoint, Material } from './types.js';
 
 export const DEFAULT_REFRESH_MS = 5_000;
@@ -41,6 +42,8 @@ export interface SidecarOptions {
   proxyId?: string;
   /** Read the registration from this catalog node (agentless, e.g. `<k8s-node>-virtual`) instead of the agent. */
   nodeName?: string;
+  /** Plain TCP listeners forwarded to the local app (rewritten Kubernetes HTTP probes). */
+  expose?: ExposeListener[];
 }
 
 export class SidecarProxy {
@@ -142,6 +145,10 @@ export class SidecarProxy {
       await new Promise<void>((r, j) => server.once('error', j).listen(u.LocalBindPort ?? 0, u.LocalBindAddress || '127.0.0.1', () => r()));
       this.#outbound.push(server);
       upstreams[`${u.DestinationPeer ? `${u.DestinationPeer}/` : ''}${u.DestinationName}`] = (server.address() as net.AddressInfo).port;
+    }
+    if (this.#o.expose?.length) {
+      const host = this.#svc.Proxy.LocalServiceAddress || '127.0.0.1';
+      this.#outbound.push(...(await startExposeListeners(this.#o.expose, tproxy ? '0.0.0.0' : bind, host, this.#sockets)));
     }
     let transparent: number | undefined;
     if (tproxy) {

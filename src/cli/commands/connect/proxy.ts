@@ -6,6 +6,7 @@ import { SidecarProxy } from '../../../proxy/sidecar/sidecar.js';
 import { UsageError, type Command } from '../../command.js';
 import { credentialsFromFlags, LOGIN_FLAGS } from './login-flags.js';
 import { untilSignal } from './run-until-signal.js';
+import { parseExpose, type ExposeListener } from '../../../proxy/sidecar/expose.js';
 
 export const connectProxyCommand: Command = {
   path: ['connect', 'proxy'],
@@ -15,6 +16,7 @@ export const connectProxyCommand: Command = {
     'sidecar-for': { type: 'string', doc: 'ID of the service whose sidecar (<id>-sidecar-proxy) this runs.' },
     'proxy-service-id-path': { type: 'string', doc: 'File holding the proxy service ID (as consul-dataplane; written by `isthmus k8s connect-init`).' },
     'node-name': { type: 'string', doc: 'Catalog node holding the proxy registration (agentless; default: the agent).' },
+    'expose-listener': { type: 'string', multiple: true, doc: 'PORT:APP_PORT: a plain listener forwarded to the app (Kubernetes HTTP probes moved by the injector). Repeatable.' },
     bind: { type: 'string', doc: 'Address of the inbound listener (default: the proxy’s registered address or 127.0.0.1).' },
     'refresh-interval-ms': { type: 'string', doc: 'How often certificates and peer bundles are re-read (default 5000).' },
     'log-level': { type: 'string', doc: 'trace, debug, info, warn or error.' },
@@ -34,12 +36,18 @@ export const connectProxyCommand: Command = {
     const id = proxyId ? proxyId.replace(/-sidecar-proxy$/, '') : flags['sidecar-for'];
     if (typeof id !== 'string' || id === '') throw new UsageError('Missing the required -sidecar-for flag');
     const nodeName = typeof flags['node-name'] === 'string' && flags['node-name'] !== '' ? flags['node-name'] : undefined;
+    const expose: ExposeListener[] = [];
+    for (const e of Array.isArray(flags['expose-listener']) ? (flags['expose-listener'] as string[]) : typeof flags['expose-listener'] === 'string' ? [flags['expose-listener']] : []) {
+      const parsed = parseExpose(e);
+      if (!parsed) throw new UsageError(`-expose-listener must be PORT:APP_PORT, got ${JSON.stringify(e)}`);
+      expose.push(parsed);
+    }
     const refresh = typeof flags['refresh-interval-ms'] === 'string' ? Number(flags['refresh-interval-ms']) : undefined;
     if (refresh !== undefined && !(refresh > 0)) throw new UsageError('--refresh-interval-ms must be a positive number');
     const log = createLogger({ level: (flags['log-level'] as LogLevel | undefined) ?? 'info' }).child({ component: 'proxy', service: id });
     const creds = await credentialsFromFlags(flags, ctx, { onRetry: (err) => log.warn('login: server not reachable yet, retrying', { error: err.message }) });
     if (creds.session) log.info('logged in', { authMethod: flags['login-auth-method'], accessorId: creds.session.token.AccessorID });
-    const proxy = new SidecarProxy({ client: creds.client, log }, { sidecarFor: id, ...(refresh ? { refreshMs: refresh } : {}), ...(typeof flags.bind === 'string' ? { bind: flags.bind } : {}), ...(proxyId ? { proxyId } : {}), ...(nodeName ? { nodeName } : {}) });
+    const proxy = new SidecarProxy({ client: creds.client, log }, { sidecarFor: id, ...(refresh ? { refreshMs: refresh } : {}), ...(typeof flags.bind === 'string' ? { bind: flags.bind } : {}), ...(proxyId ? { proxyId } : {}), ...(nodeName ? { nodeName } : {}), ...(expose.length ? { expose } : {}) });
     let ports;
     try {
       ports = await proxy.start();

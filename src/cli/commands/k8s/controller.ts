@@ -13,7 +13,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export const k8sControllerCommand: Command = {
   path: ['k8s', 'controller'],
   summary: 'Run the Kubernetes controller (PeeringAcceptor/PeeringDialer, config-entry CRDs, endpoints sync, admission webhooks)',
-  usage: 'isthmus k8s controller [--kubeconfig FILE] [--http-addr ADDR] [--namespace NS] [--enable-peering=true|false] [--webhook-addr HOST:PORT --webhook-tls-cert-file F --webhook-tls-key-file F] [--default-inject=true|false] [--enable-transparent-proxy=true|false] [--isthmus-image IMAGE] [--inject-http-addr ADDR] [--acl-auth-method NAME] [-login-auth-method NAME [-login-bearer-token-path F] [-login-meta k=v]... [-login-datacenter DC]]',
+  usage: 'isthmus k8s controller [--kubeconfig FILE] [--http-addr ADDR] [--namespace NS] [--enable-peering=true|false] [--webhook-addr HOST:PORT --webhook-tls-cert-file F --webhook-tls-key-file F] [--default-inject=true|false] [--enable-transparent-proxy=true|false] [--transparent-proxy-default-overwrite-probes=true|false] [--isthmus-image IMAGE] [--inject-http-addr ADDR] [--allow-k8s-namespace NS]... [--deny-k8s-namespace NS]... [--acl-auth-method NAME] [-login-auth-method NAME [-login-bearer-token-path F] [-login-meta k=v]... [-login-datacenter DC]]',
   flags: {
     kubeconfig: { type: 'string', doc: 'Kubeconfig file (default $KUBECONFIG, then the in-cluster service account).' },
     namespace: { type: 'string', doc: 'Namespace to watch (default: all namespaces).' },
@@ -25,6 +25,9 @@ export const k8sControllerCommand: Command = {
     'enable-transparent-proxy': { type: 'string', doc: 'Transparent proxy for injected pods unless their annotation or namespace label says otherwise: true or false (default true).' },
     'isthmus-image': { type: 'string', doc: `Image of the injected init container and sidecar (default ghcr.io/isthmus/isthmus:${VERSION}).` },
     'inject-http-addr': { type: 'string', doc: 'Server HTTP address given to injected containers (default: this controller\'s --http-addr).' },
+    'transparent-proxy-default-overwrite-probes': { type: 'string', doc: 'Move HTTP probes of transparent-proxy pods to ports their sidecar forwards, unless annotated otherwise: true or false (default true).' },
+    'allow-k8s-namespace': { type: 'string', multiple: true, doc: 'Namespace whose pods may be injected; `*` for all (default). Repeatable.' },
+    'deny-k8s-namespace': { type: 'string', multiple: true, doc: 'Namespace whose pods are never injected (wins over the allow list). Repeatable.' },
     'acl-auth-method': { type: 'string', doc: 'With managed ACLs: the auth method injected containers log in with (their service account must match the service name); the endpoints controller deletes the login tokens of pods that are gone.' },
     'resync-period': { type: 'string', doc: 'How often every resource is reconciled again, as a duration (default 30s).' },
     'log-level': { type: 'string', doc: 'trace, debug, info, warn or error.' },
@@ -45,6 +48,7 @@ export const k8sControllerCommand: Command = {
     };
     const defaultInject = bool('default-inject', false);
     const tproxyDefault = bool('enable-transparent-proxy', true);
+    const overwriteProbesDefault = bool('transparent-proxy-default-overwrite-probes', true);
     const webhookAddr = str(flags['webhook-addr']);
     const certFile = str(flags['webhook-tls-cert-file']);
     const keyFile = str(flags['webhook-tls-key-file']);
@@ -89,7 +93,11 @@ export const k8sControllerCommand: Command = {
       let webhook: InstanceType<typeof WebhookServer> | undefined;
       if (wh) {
         const authMethod = str(flags['acl-auth-method']);
-        const inject = { image: str(flags['isthmus-image']) ?? `ghcr.io/isthmus/isthmus:${VERSION}`, serverAddr: str(flags['inject-http-addr']) ?? address, defaultInject, tproxyDefault, ...(authMethod ? { authMethod } : {}) };
+      const many = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
+      const allow = many(flags['allow-k8s-namespace']);
+      const deny = many(flags['deny-k8s-namespace']);
+      const namespaceLists = { ...(allow.length ? { allowNamespaces: allow } : {}), ...(deny.length ? { denyNamespaces: deny } : {}) };
+        const inject = { image: str(flags['isthmus-image']) ?? `ghcr.io/isthmus/isthmus:${VERSION}`, serverAddr: str(flags['inject-http-addr']) ?? address, defaultInject, tproxyDefault, overwriteProbesDefault, ...(authMethod ? { authMethod } : {}), ...namespaceLists };
         webhook = new WebhookServer({ kube, log, cert: readFileSync(certFile as string, 'utf8'), key: readFileSync(keyFile as string, 'utf8'), host: wh[1] as string, port: Number(wh[2]), enablePeering: peeringFlag === 'true', inject });
         const bound = await webhook.start();
         ctx.out(`==> Admission webhooks: https://${bound.host}:${bound.port}`);
