@@ -236,6 +236,9 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
   });
 
   it('a gateway with the wrong service account is refused: a clear error and a non-zero exit', async () => {
+    const other = await run(['connect', 'gateway', '--kind', 'mesh', '--address', '127.0.0.1:0', '--http-addr', agent.httpAddr, '-login-auth-method', COMPONENT_METHOD, '-login-bearer-token-path', await saToken(`${PREFIX}-mesh-gateway`), '-login-datacenter', 'nowhere']);
+    assert.notEqual(other.code, 0, 'a datacenter the server does not know');
+    assert.match(other.err, new RegExp(`login with auth method "${COMPONENT_METHOD}" failed: `));
     const intruder = await saToken('intruder');
     const r = await run(['connect', 'gateway', '--kind', 'mesh', '--register', '--address', '127.0.0.1:0', '--http-addr', agent.httpAddr, '-login-auth-method', COMPONENT_METHOD, '-login-bearer-token-path', intruder]);
     assert.notEqual(r.code, 0);
@@ -292,7 +295,7 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
 
   it('the controller logs in with the component method and its own role', async () => {
     const tokenFile = await saToken(`${PREFIX}-connect-injector`);
-    const ctl = await startCli(['k8s', 'controller', '--kubeconfig', k.kubeconfig, '--http-addr', agent.httpAddr, '--enable-peering=false', '-login-auth-method', COMPONENT_METHOD, '-login-bearer-token-path', tokenFile, '-login-meta', 'component=connect-injector'], /Kubernetes controller running/, 30_000);
+    const ctl = await startCli(['k8s', 'controller', '--kubeconfig', k.kubeconfig, '--http-addr', agent.httpAddr, '--enable-peering=false', '-login-auth-method', COMPONENT_METHOD, '-login-bearer-token-path', tokenFile, '-login-meta', 'component=connect-injector', '-login-datacenter', 'dc1'], /Kubernetes controller running/, 30_000);
     procs.push(ctl);
     const [t] = await loginTokens(COMPONENT_METHOD);
     assert.deepEqual(names((await tokenDetail(t?.AccessorID as string)).Roles), [`${PREFIX}-connect-inject-acl-role`]);
