@@ -32,9 +32,9 @@ const CONFINED = {
   '@kubernetes/client-node': /^src\/k8s\/kube\.ts$/,
 };
 /** Connect injection: what to do to a pod is decided without I/O (the webhook and connect-init do the I/O). */
-const K8S_INJECT_PURE = /^src\/k8s\/inject\/(annotations|upstreams|plan|patch)\.ts$/;
+const K8S_INJECT_PURE = /^src\/k8s\/inject\/(annotations|plan|patch)\.ts$/;
 /** Endpoints sync: the plan and the diff are decided without I/O (controller.ts and catalog.ts do the I/O). */
-const K8S_ENDPOINTS_PURE = /^src\/k8s\/endpoints\/(types|ports|gateway|plan|diff)\.ts$/;
+const K8S_ENDPOINTS_PURE = /^src\/k8s\/endpoints\/(types|ports|gateway|plan|diff|upstreams)\.ts$/;
 const IO_MODULES = /^node:(net|http|https|fs|dgram|tls|child_process|http2)$/;
 
 const problems = [];

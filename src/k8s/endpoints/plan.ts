@@ -26,8 +26,8 @@ import {
   type ServiceObj,
   type ServiceReg,
 } from './types.js';
-import { parseUpstreams } from '../inject/upstreams.js';
-import { namedPorts, portValue } from './ports.js';
+import { parseUpstreams } from './upstreams.js';
+import { portValue } from './ports.js';
 
 export interface PlanInput {
   namespace: string;
@@ -142,7 +142,7 @@ function connectRegistrations(pod: PodObj, status: HealthStatus, input: PlanInpu
   const upstreams = a[ANNOTATION.upstreams];
   if (index === 0 && upstreams) {
     try {
-      const ups = parseUpstreams(upstreams, namedPorts(pod));
+      const ups = parseUpstreams(upstreams, pod);
       if (ups.length) proxy.Upstreams = ups;
     } catch (err) {
       throw new Error(`pod ${input.namespace}/${podName}: ${(err as Error).message}`);
