@@ -292,7 +292,7 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
 
   it('the controller logs in with the component method and its own role', async () => {
     const tokenFile = await saToken(`${PREFIX}-connect-injector`);
-    const ctl = await startCli(['k8s', 'controller', '--kubeconfig', k.kubeconfig, '--http-addr', agent.httpAddr, '--enable-peering=false', '-login-auth-method', COMPONENT_METHOD, '-login-bearer-token-path', tokenFile, '-login-meta', 'component=connect-injector'], /Kubernetes controller running/, 30_000);
+    const ctl = await startCli(['k8s', 'controller', '--kubeconfig', k.kubeconfig, '--http-addr', agent.httpAddr, '--enable-peering=false', '-login-auth-method', COMPONENT_METHOD, '-login-bearer-token-path', tokenFile, '-login-meta', 'component=connect-injector', '-login-datacenter', 'dc1'], /Kubernetes controller running/, 30_000);
     procs.push(ctl);
     const [t] = await loginTokens(COMPONENT_METHOD);
     assert.deepEqual(names((await tokenDetail(t?.AccessorID as string)).Roles), [`${PREFIX}-connect-inject-acl-role`]);

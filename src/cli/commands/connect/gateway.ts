@@ -35,8 +35,10 @@ export const connectGatewayCommand: Command = {
       await creds.release((m) => log.warn(m));
       throw err;
     }
+    // Signal handlers first: a SIGTERM sent as soon as "running" is read must still stop cleanly (and log out).
+    const signalled = untilSignal();
     ctx.out(`==> Mesh gateway running\n    Listening: ${bound.host}:${bound.port}`);
-    await untilSignal();
+    await signalled;
     try {
       await gw.stop();
     } finally {

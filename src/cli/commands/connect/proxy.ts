@@ -57,8 +57,10 @@ export const connectProxyCommand: Command = {
     }
     const lines = Object.entries(ports.upstreams).map(([n, p]) => `    Upstream ${n}: 127.0.0.1:${p}`);
     if (ports.transparent !== undefined) lines.push(`    Transparent outbound: 127.0.0.1:${ports.transparent}`);
+    // Signal handlers first: a SIGTERM sent as soon as "running" is read must still stop cleanly (and log out).
+    const signalled = untilSignal();
     ctx.out(`==> Sidecar proxy for "${id}" running\n    Inbound mTLS: port ${ports.inbound}\n${lines.join('\n')}`);
-    await untilSignal();
+    await signalled;
     try {
       await proxy.stop();
     } finally {

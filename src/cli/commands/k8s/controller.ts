@@ -104,8 +104,10 @@ export const k8sControllerCommand: Command = {
       }
       await controller.start();
       const endpoints = await (await import('../../../k8s/endpoints/controller.js')).startEndpointsController({ kube, server, log, resyncMs, ...(str(flags.namespace) ? { namespace: str(flags.namespace) } : {}), ...(str(flags['acl-auth-method']) ? { authMethod: str(flags['acl-auth-method']) } : {}) });
+      // Signal handlers first: a SIGTERM sent as soon as "running" is read must still stop cleanly (and log out).
+      const signalled = untilSignal();
       ctx.out(`==> Kubernetes controller running (server ${address}, datacenter ${datacenter})`);
-      await untilSignal();
+      await signalled;
       await endpoints.stop();
       await controller.stop();
       await webhook?.stop();
