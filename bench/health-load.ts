@@ -4,13 +4,20 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentProcess } from '../test/support/agent-process.js';
 import { startBare, stop } from './processes.js';
-import { fmt, printTable } from './stats.js';
+import { cpuMs, fmt, printTable } from './stats.js';
 import { wrk, type WrkResult } from './wrk.js';
 
 export const INSTANCES = 1_000;
 
-function load(url: string, seconds: number, connections: number): Promise<WrkResult> {
-  return wrk(url, { seconds, connections, threads: 2 });
+interface Measured extends WrkResult {
+  /** Server CPU per response (µs): steadier than req/s when other work shares the machine. */
+  cpuUsPerReq: number;
+}
+
+async function load(url: string, seconds: number, connections: number, pid?: number): Promise<Measured> {
+  const c0 = cpuMs(pid);
+  const r = await wrk(url, { seconds, connections, threads: 2 });
+  return { ...r, cpuUsPerReq: ((cpuMs(pid) - c0) * 1000) / r.requests };
 }
 
 export async function registerInstances(agent: AgentProcess, name: string, count: number): Promise<void> {
@@ -51,26 +58,28 @@ export async function benchHealthLoad(agent: AgentProcess, tmp: string, opts: { 
     // Warm both sides, then alternate bare and isthmus twice (same machine, same run) and keep each side's best.
     await load(`http://127.0.0.1:${bare.port}${path}`, 1, opts.connections);
     await load(agent.httpAddr + path, 1, opts.connections);
-    const bs: WrkResult[] = [];
-    const is: WrkResult[] = [];
+    const bs: Measured[] = [];
+    const is: Measured[] = [];
     for (let round = 0; round < 2; round++) {
-      bs.push(await load(`http://127.0.0.1:${bare.port}${path}`, opts.seconds, opts.connections));
-      is.push(await load(agent.httpAddr + path, opts.seconds, opts.connections));
+      bs.push(await load(`http://127.0.0.1:${bare.port}${path}`, opts.seconds, opts.connections, bare.proc.pid));
+      is.push(await load(agent.httpAddr + path, opts.seconds, opts.connections, agent.proc.pid));
     }
-    const best = (rs: WrkResult[]): WrkResult => rs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
+    const best = (rs: Measured[]): Measured => rs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a));
     const b = best(bs);
     const i = best(is);
     const ratio = i.reqPerSec / b.reqPerSec;
     printTable(
       `GET ${path} — ${INSTANCES} instances, ${fmt(body.length / 1024, 0)} KiB per response, wrk -t2 -c${opts.connections}, ${opts.seconds}s × 2 rounds each (best round)`,
-      ['server', 'req/s', 'MiB/s', 'p50 ms', 'p99 ms', 'errors'],
+      ['server', 'req/s', 'MiB/s', 'p50 ms', 'p99 ms', 'errors', 'server cpu µs/req'],
       [
-        ['bare node:http (same bytes)', fmt(b.reqPerSec), fmt(b.mibPerSec), fmt(b.p50Ms, 2), fmt(b.p99Ms, 2), b.errors],
-        ['isthmus', fmt(i.reqPerSec), fmt(i.mibPerSec), fmt(i.p50Ms, 2), fmt(i.p99Ms, 2), i.errors],
+        ['bare node:http (same bytes)', fmt(b.reqPerSec), fmt(b.mibPerSec), fmt(b.p50Ms, 2), fmt(b.p99Ms, 2), b.errors, fmt(b.cpuUsPerReq)],
+        ['isthmus', fmt(i.reqPerSec), fmt(i.mibPerSec), fmt(i.p50Ms, 2), fmt(i.p99Ms, 2), i.errors, fmt(i.cpuUsPerReq)],
       ],
     );
+    const cpu = (rs: Measured[]): string => rs.map((r) => fmt(r.cpuUsPerReq, 0)).join(', ');
     console.log(`ratio isthmus/bare req/s: ${fmt(ratio, 3)} (rounds: bare ${bs.map((r) => fmt(r.reqPerSec, 0)).join(', ')}; isthmus ${is.map((r) => fmt(r.reqPerSec, 0)).join(', ')})`);
-    return { healthReqPerSec: i.reqPerSec, bareReqPerSec: b.reqPerSec, healthRatio: ratio, healthP99: i.p99Ms, bareP99: b.p99Ms };
+    console.log(`server cpu µs per response (rounds): bare ${cpu(bs)}; isthmus ${cpu(is)}; bare/isthmus ${fmt(b.cpuUsPerReq / i.cpuUsPerReq, 3)}`);
+    return { healthReqPerSec: i.reqPerSec, bareReqPerSec: b.reqPerSec, healthRatio: ratio, healthP99: i.p99Ms, bareP99: b.p99Ms, healthCpuUs: i.cpuUsPerReq, bareCpuUs: b.cpuUsPerReq };
   } finally {
     await stop(bare.proc);
   }

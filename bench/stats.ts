@@ -1,4 +1,5 @@
 // Small helpers for benchmark statistics and printing.
+import { readdirSync, readFileSync } from 'node:fs';
 
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -17,5 +18,20 @@ export function printTable(title: string, header: string[], rows: (string | numb
   for (const [i, r] of cells.entries()) {
     console.log(r.map((c, j) => c.padEnd(widths[j] ?? 0)).join('  '));
     if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+}
+
+/**
+ * CPU time (ms) a process has used so far, summed over its threads (Linux /proc schedstat, ns
+ * resolution). Less sensitive to a shared machine's load than wall time; NaN where unavailable.
+ */
+export function cpuMs(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    let ns = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    return ns / 1e6;
+  } catch {
+    return NaN;
   }
 }

@@ -8,6 +8,8 @@ export interface WrkResult {
   p99Ms: number;
   /** Socket errors plus non-2xx/3xx responses. */
   errors: number;
+  /** Responses completed in the run. */
+  requests: number;
 }
 
 function ms(text: string | undefined): number {
@@ -37,6 +39,7 @@ export function wrk(url: string, o: { seconds: number; connections: number; thre
         mibPerSec: mib(line(/Transfer\/sec:\s+(\S+)/)?.[1]),
         p50Ms: ms(line(/^\s+50%\s+(\S+)/m)?.[1]),
         p99Ms: ms(line(/^\s+99%\s+(\S+)/m)?.[1]),
+        requests: Number(line(/(\d+) requests in /)?.[1] ?? NaN),
         errors: non2xx + (socketErrors ? socketErrors.slice(1).reduce((n, x) => n + Number(x), 0) : 0),
       });
     });

@@ -1,7 +1,7 @@
 // What one HTTP client may cost the server (issue 10): body size, header/body/keep-alive timeouts,
 // connections per client address and in total. Blocking queries are not cut: Node's request timeout
 // covers receiving the request only, and an idle socket waiting for a response has no timeout.
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 
 export interface HttpLimits {
@@ -54,10 +54,18 @@ function refuse(socket: Socket, status: string, text: string): void {
   socket.destroySoon();
 }
 
-/** Creates the Node HTTP server with the limits applied (used as Fastify's serverFactory). */
-export function createLimitedServer(handler: RequestListener<typeof IncomingMessage, typeof ServerResponse>, limits: HttpLimits): Server {
+/**
+ * Creates the Node HTTP server with the limits applied (used as Fastify's serverFactory); responses are
+ * instances of `responseClass` (the API's header spelling).
+ */
+export function createLimitedServer(
+  handler: RequestListener<typeof IncomingMessage, typeof ServerResponse>,
+  limits: HttpLimits,
+  responseClass: typeof ServerResponse = ServerResponse,
+): Server {
   const server = createServer(
     {
+      ServerResponse: responseClass,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
       keepAliveTimeout: limits.keepAliveTimeoutMs,

@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/log.js';
 import { HTTP_STATUS } from './errors.js';
 import { bodyTooLargeMessage, createLimitedServer, DEFAULT_HTTP_LIMITS, type HttpLimits } from './limits.js';
 import { notImplementedText, unimplementedConsulEndpoint } from './consul-endpoints.js';
-import { consulWireHeaders } from './header-case.js';
+import { canonicalHeaderKey, consulResponseClass } from './header-case.js';
 import { ALLOW_ALL, type Authorizer } from '../acl/authorizer.js';
 import { authorizeRoute } from './authorize.js';
 import { tokenOf, type HttpRequest, type HttpResult, type Query } from './request.js';
@@ -38,10 +38,7 @@ function send(reply: FastifyReply, result: HttpResult, pretty: boolean): Fastify
   if (result.body !== undefined) return reply.send(result.body);
   if (result.text !== undefined) return (typed ? reply : reply.type('text/plain; charset=utf-8')).send(result.text);
   if (result.bytes !== undefined) return reply.send(result.bytes);
-  if (result.rawBody !== undefined && !pretty) {
-    // Shared bytes: no per-response encoding; the length is known up front.
-    return reply.type('application/json').header('content-length', result.rawBody.length).send(result.rawBody);
-  }
+  if (result.rawBody !== undefined && !pretty) return sendCached(reply, result.status ?? 200, result.headers, result.rawBody);
   let body = result.rawBody !== undefined ? result.rawBody.toString('utf8') : undefined;
   body ??= result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
   // An empty answer has no Content-Type (Consul's 404 on a KV miss, empty 200s).
@@ -49,6 +46,22 @@ function send(reply: FastifyReply, result: HttpResult, pretty: boolean): Fastify
   if (pretty) body = JSON.stringify(JSON.parse(body), null, 4) + '\n';
   return reply.type('application/json').send(body);
 }
+
+/**
+ * The hot path of every cached read (blocking queries, health and catalog lists): shared bytes with a
+ * known length, written straight to the socket with the header names already canonical — no
+ * per-response encoding, serializer, or framework send pipeline.
+ */
+function sendCached(reply: FastifyReply, status: number, headers: Record<string, string> | undefined, body: Buffer): FastifyReply {
+  const wire: string[] = [];
+  if (headers !== undefined) for (const k in headers) wire.push(canonicalHeaderKey(k), headers[k] as string);
+  wire.push('Content-Type', 'application/json', 'Content-Length', String(body.length));
+  reply.hijack();
+  reply.raw.writeHead(status, wire).end(body);
+  return reply;
+}
+
+const NO_BODY = Buffer.alloc(0);
 
 export class HttpServer {
   readonly #app: FastifyInstance;
@@ -61,7 +74,8 @@ export class HttpServer {
     const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...(options.bodyLimit !== undefined ? { bodyBytes: options.bodyLimit } : {}), ...(options.limits ?? {}) };
     this.#app = Fastify({
       bodyLimit: limits.bodyBytes,
-      serverFactory: (handler) => createLimitedServer(handler, limits),
+      // Header names in Go's canonical case and the configured response headers, on every response.
+      serverFactory: (handler) => createLimitedServer(handler, limits, consulResponseClass(options.responseHeaders ?? {})),
       logger: false,
       return503OnClosing: true,
       // Blocked queries may wait minutes; closing must not wait for them.
@@ -70,24 +84,6 @@ export class HttpServer {
     const app = this.#app;
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-    // Header names go on the wire in Go's canonical case, as Consul's do (Fastify lower-cases them).
-    app.addHook('onRequest', (_req, reply, done) => {
-      const raw = reply.raw;
-      const writeHead = raw.writeHead.bind(raw) as (...a: unknown[]) => typeof raw;
-      raw.writeHead = ((status: number, ...rest: unknown[]) => {
-        const i = rest.findIndex((r) => typeof r === 'object' && r !== null && !Array.isArray(r));
-        if (i >= 0) rest[i] = consulWireHeaders(rest[i] as Record<string, unknown>);
-        return writeHead(status, ...rest);
-      }) as typeof raw.writeHead;
-      done();
-    });
-    const extra = options.responseHeaders ?? {};
-    if (Object.keys(extra).length > 0) {
-      app.addHook('onSend', async (_req, reply, payload) => {
-        for (const [k, v] of Object.entries(extra)) reply.header(k, v);
-        return payload;
-      });
-    }
 
     const methodsByPath = new Map<string, Set<HttpMethod>>();
     for (const r of routes) {
@@ -128,11 +124,20 @@ export class HttpServer {
   async #handle(route: Route, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const query = req.query as Query;
     const pretty = query.pretty !== undefined;
-    const ac = new AbortController();
+    // The abort signal is made on first use (blocking waits, forwarding): most requests never ask.
+    let ac: AbortController | undefined;
+    const onClose = (): void => ac?.abort();
+    const signal = (): AbortSignal => {
+      if (ac === undefined) {
+        ac = new AbortController();
+        req.raw.once('close', onClose);
+        reply.raw.once('close', onClose);
+        // The client may have gone while the handler was busy before asking.
+        if (req.raw.destroyed || reply.raw.closed || req.raw.socket?.destroyed === true) ac.abort();
+      }
+      return ac.signal;
+    };
     let tokenSlot = 'anonymous';
-    const onClose = (): void => ac.abort();
-    req.raw.once('close', onClose);
-    reply.raw.once('close', onClose);
     try {
       if (query.ns !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid query parameter: "ns" - Namespaces are a Consul Enterprise feature');
@@ -144,7 +149,7 @@ export class HttpServer {
       if (req.headers['x-consul-namespace'] !== undefined) {
         throw new IsthmusError('INVALID_ARGUMENT', 'Invalid header: "X-Consul-Namespace" - Namespaces are a Consul Enterprise feature');
       }
-      const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const rawBody = Buffer.isBuffer(req.body) ? req.body : NO_BODY;
       const { token, slot } = tokenOf(query, req.headers);
       tokenSlot = slot;
       const request: HttpRequest = {
@@ -157,7 +162,9 @@ export class HttpServer {
         body: rawBody.toString('utf8'),
         rawBody,
         rawQuery: req.url.includes('?') ? req.url.slice(req.url.indexOf('?') + 1) : '',
-        signal: ac.signal,
+        get signal() {
+          return signal();
+        },
         authz: this.#authenticate(token),
         token,
       };
@@ -180,8 +187,10 @@ export class HttpServer {
       }
       return send(reply, { status, text: err.message }, false);
     } finally {
-      req.raw.off('close', onClose);
-      reply.raw.off('close', onClose);
+      if (ac !== undefined) {
+        req.raw.off('close', onClose);
+        reply.raw.off('close', onClose);
+      }
     }
   }
 

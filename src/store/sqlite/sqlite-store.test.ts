@@ -1,14 +1,14 @@
 // Runs the store conformance suite against the SQLite backend, including reopen durability, and the
 // group-commit rules (decided together, acknowledged only after the shared COMMIT).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runStoreConformance } from '../conformance.js';
 import type { Store } from '../store.js';
-import { SqliteStore } from './sqlite-store.js';
+import { CHECKPOINT_WAL_BYTES, SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'isthmus-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -79,6 +79,33 @@ describe('sqlite group commit', () => {
     await s.close();
     const again = new SqliteStore(path);
     assert.deepEqual((await again.list('')).entries.map((e) => e.key), ['ok/1', 'ok/2']);
+    await again.close();
+  });
+
+  it('checkpoints the WAL on its worker thread once it outgrows the limit, and the WAL is then reused', async () => {
+    const path = join(dir, `checkpoint-${n++}.db`);
+    const s = new SqliteStore(path);
+    const size = (p: string): number => statSync(p).size;
+    const value = 'v'.repeat(16 * 1024);
+    let i = 0;
+    const writeMore = async (bytes: number): Promise<void> => {
+      for (const end = i + Math.ceil(bytes / value.length); i < end; i += 8) {
+        await Promise.all(Array.from({ length: 8 }, (_, j) => s.txn({ success: [{ type: 'put', key: `big/${i + j}`, value }] })));
+      }
+    };
+    await writeMore(CHECKPOINT_WAL_BYTES * 1.5);
+    // Only a checkpoint writes pages into the database file itself.
+    for (let t = 0; t < 200 && size(path) < CHECKPOINT_WAL_BYTES; t++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(size(path) >= CHECKPOINT_WAL_BYTES, `database file ${size(path)} bytes: the WAL was checkpointed`);
+    // Once checkpointed, the writer starts the WAL over and cuts it back to the limit.
+    for (let t = 0; t < 40 && size(`${path}-wal`) > CHECKPOINT_WAL_BYTES; t++) await writeMore(256 * 1024);
+    assert.ok(size(`${path}-wal`) <= CHECKPOINT_WAL_BYTES, `WAL ${size(`${path}-wal`)} bytes`);
+    const written = i;
+    await s.close();
+    const again = new SqliteStore(path);
+    const all = (await again.list('big/')).entries;
+    assert.equal(all.length, written);
+    assert.ok(all.every((e) => e.value === value));
     await again.close();
   });
 });

@@ -1,11 +1,22 @@
-// Durable Store backend on SQLite (WAL, synchronous=FULL): an acknowledged write survives kill -9.
+// Durable Store backend on SQLite (WAL): an acknowledged write survives kill -9 and, with the default
+// `synchronous: 'FULL'`, power loss.
 // Group commit: transactions decided in the same turn of the event loop run as savepoints of one
-// SQLite transaction and share its COMMIT (one fsync); each is acknowledged only after that COMMIT.
+// SQLite transaction and share its COMMIT; each is acknowledged only once its COMMIT is on disk.
+// The fsync of the write-ahead log runs on libuv's thread pool, not on the event loop: SQLite commits
+// at synchronous=NORMAL (WAL appended, checkpoints still synced in order) and the store fdatasyncs the
+// WAL itself, one sync at a time, acknowledging every batch committed before that sync began. While a
+// sync is in flight the event loop keeps parsing requests and deciding the next batch. Checkpoints
+// (copying the WAL into the database, with their own fsyncs) run on a worker thread (checkpointer.ts).
+import { closeSync, fdatasync, fdatasyncSync, fstatSync, openSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { IsthmusError } from '../../lib/errors.js';
 import { prefixEnd } from '../store.js';
 import type { Entry, ListResult, Store, TxnOp, TxnOptions, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
 import { WatchBroker } from '../watch-broker.js';
+
+/** The WAL is checkpointed (off the event loop) once it holds this much since it last restarted. */
+export const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
 
 /** Revisions of change history kept for watches. */
 export const DEFAULT_SQLITE_HISTORY_REVISIONS = 50_000;
@@ -49,7 +60,14 @@ INSERT OR IGNORE INTO meta (name, value) VALUES ('revision', 0), ('compacted', 0
 interface Batch {
   startRevision: number;
   startCompacted: number;
-  waiters: { result: TxnResult; publish: WatchBatch | undefined; resolve: (r: TxnResult) => void; reject: (e: Error) => void }[];
+  waiters: Waiter[];
+}
+
+interface Waiter {
+  result: TxnResult;
+  publish: WatchBatch | undefined;
+  resolve: (r: TxnResult) => void;
+  reject: (e: Error) => void;
 }
 
 function toEntry(r: Row): Entry {
@@ -66,19 +84,45 @@ export class SqliteStore implements Store {
   #committed: number;
   #compacted: number;
   #batch: Batch | undefined;
+  /** The WAL file, fdatasync'd off the event loop (FULL); undefined when SQLite syncs (NORMAL: never). */
+  readonly #walFd: number | undefined;
+  /** Committed to the WAL, waiting for the next fdatasync. */
+  #unsynced: Waiter[] = [];
+  /** Revision of the newest committed batch (what the next sync makes durable). */
+  #unsyncedRevision = 0;
+  #syncing: Promise<void> | undefined;
+  /** Set when an fdatasync failed: what is on disk is unknown, so nothing more is acknowledged. */
+  #syncFailure: IsthmusError | undefined;
+  readonly #path: string;
+  #checkpointer: Worker | undefined;
+  #checkpointing = false;
   #closed = false;
   readonly #stmt;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.#historyRevisions = options.historyRevisions ?? DEFAULT_SQLITE_HISTORY_REVISIONS;
+    this.#path = path;
     try {
       this.#db = new Database(path);
     } catch (err) {
       throw new IsthmusError('UNAVAILABLE', `cannot open store at "${path}": ${(err as Error).message}`, { cause: err });
     }
     this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    // FULL: commits append to the WAL without a sync on the event loop; #sync makes them durable.
+    this.#db.pragma('synchronous = NORMAL');
     this.#db.exec(SCHEMA);
+    if ((options.synchronous ?? 'FULL') === 'FULL') {
+      try {
+        this.#walFd = openSync(`${path}-wal`, 'r');
+        // Checkpoints move to the worker; a WAL reused after one is cut back to this size, so its
+        // size tells how much was written since.
+        this.#db.pragma('wal_autocheckpoint = 0');
+        this.#db.pragma(`journal_size_limit = ${CHECKPOINT_WAL_BYTES}`);
+      } catch {
+        // No separate WAL file to sync (e.g. an in-memory database): let SQLite sync every commit.
+        this.#db.pragma('synchronous = FULL');
+      }
+    }
     const db = this.#db;
     this.#stmt = {
       get: db.prepare<[string], Row>('SELECT * FROM kv WHERE key = ?'),
@@ -134,6 +178,7 @@ export class SqliteStore implements Store {
 
   async txn(request: TxnRequest, options: TxnOptions = {}): Promise<TxnResult> {
     this.#assertOpen();
+    if (this.#syncFailure) throw this.#syncFailure;
     const batch = this.#openBatch();
     const run = this.#db.transaction((): { ok: boolean; events: WatchEvent[] } => {
       const ok = (request.compare ?? []).every(
@@ -175,7 +220,7 @@ export class SqliteStore implements Store {
     return batch;
   }
 
-  /** COMMIT (the one fsync of the batch), then publish and acknowledge; on failure, undo and refuse all. */
+  /** COMMIT (to the WAL), then acknowledge once it is on disk; on failure, undo and refuse the batch. */
   #commitBatch(): void {
     const batch = this.#batch;
     if (!batch) return;
@@ -194,9 +239,70 @@ export class SqliteStore implements Store {
       for (const w of batch.waiters) w.reject(e);
       return;
     }
-    this.#committed = this.#revision;
-    for (const w of batch.waiters) if (w.publish) this.#broker.publish(w.publish);
-    for (const w of batch.waiters) w.resolve(w.result);
+    if (this.#walFd === undefined) {
+      this.#acknowledge(batch.waiters, this.#revision);
+      return;
+    }
+    for (const w of batch.waiters) this.#unsynced.push(w);
+    this.#unsyncedRevision = this.#revision;
+    this.#syncing ??= this.#sync();
+  }
+
+  /** Durable: watches may deliver up to `revision`, and the writers are answered. */
+  #acknowledge(waiters: Waiter[], revision: number): void {
+    this.#committed = revision;
+    for (const w of waiters) if (w.publish) this.#broker.publish(w.publish);
+    for (const w of waiters) w.resolve(w.result);
+  }
+
+  /**
+   * fdatasync the WAL on the thread pool until nothing committed is left unsynced. Each sync covers
+   * every batch whose COMMIT returned before it began; batches committed meanwhile wait for the next.
+   */
+  async #sync(): Promise<void> {
+    const fd = this.#walFd as number;
+    while (this.#unsynced.length > 0) {
+      const waiters = this.#unsynced;
+      const revision = this.#unsyncedRevision;
+      this.#unsynced = [];
+      const err = await new Promise<Error | null>((resolve) => fdatasync(fd, resolve));
+      if (err) {
+        this.#failSync(err, waiters);
+        return;
+      }
+      this.#acknowledge(waiters, revision);
+      this.#maybeCheckpoint();
+    }
+    this.#syncing = undefined;
+  }
+
+  /** Asks the checkpointer for a checkpoint once the WAL has grown past CHECKPOINT_WAL_BYTES. */
+  #maybeCheckpoint(): void {
+    if (this.#checkpointing || this.#closed || this.#walFd === undefined) return;
+    if (fstatSync(this.#walFd).size <= CHECKPOINT_WAL_BYTES) return;
+    if (!this.#checkpointer) {
+      const worker = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path: this.#path } });
+      worker.unref();
+      worker.on('message', () => (this.#checkpointing = false));
+      // Without the worker, SQLite checkpoints on commit again (on the event loop, as before).
+      const fallBack = (): void => {
+        this.#checkpointer = undefined;
+        this.#checkpointing = false;
+        if (!this.#closed) this.#db.pragma('wal_autocheckpoint = 1000');
+      };
+      worker.on('error', fallBack);
+      worker.on('exit', fallBack);
+      this.#checkpointer = worker;
+    }
+    this.#checkpointing = true;
+    this.#checkpointer.postMessage('checkpoint');
+  }
+
+  #failSync(err: Error, waiters: Waiter[]): void {
+    this.#syncFailure = new IsthmusError('UNAVAILABLE', `cannot write to store: sync failed: ${err.message}`, { cause: err });
+    for (const w of [...waiters, ...this.#unsynced]) w.reject(this.#syncFailure);
+    this.#unsynced = [];
+    this.#syncing = undefined;
   }
 
   #apply(ops: TxnOp[], rev: number): WatchEvent[] {
@@ -261,6 +367,24 @@ export class SqliteStore implements Store {
     if (this.#closed) return;
     this.#commitBatch(); // acknowledge what was decided before closing
     this.#closed = true;
+    if (this.#syncing) await this.#syncing;
+    if (this.#walFd !== undefined) {
+      if (this.#unsynced.length > 0) {
+        try {
+          fdatasyncSync(this.#walFd);
+          this.#acknowledge(this.#unsynced, this.#unsyncedRevision);
+        } catch (err) {
+          this.#failSync(err as Error, []);
+        }
+      }
+      closeSync(this.#walFd);
+    }
+    const worker = this.#checkpointer;
+    if (worker) {
+      this.#checkpointer = undefined;
+      worker.removeAllListeners('exit');
+      await worker.terminate();
+    }
     this.#broker.close();
     this.#db.close();
   }
