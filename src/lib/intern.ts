@@ -5,6 +5,12 @@
 /** Strings longer than this are kept as they are (mostly unique: IDs, addresses, PEMs). */
 const MAX_LENGTH = 48;
 
+/**
+ * One frozen empty object shared by records that have an empty map (most imported instances have no
+ * meta or tagged addresses). Records are never mutated in place; frozen, a mistake would throw.
+ */
+export const EMPTY_RECORD: Readonly<Record<string, never>> = Object.freeze({});
+
 export class StringPool {
   readonly #pool = new Map<string, string>();
   readonly #capacity: number;
@@ -24,10 +30,12 @@ export class StringPool {
     return s;
   }
 
-  /** `intern` over every value of a string map, into a new plain object. */
+  /** `intern` over every value of a string map, into a new plain object (the shared frozen `{}` when empty). */
   internRecord(rec: Readonly<Record<string, string>>): Record<string, string> {
+    const keys = Object.keys(rec);
+    if (keys.length === 0) return EMPTY_RECORD as Record<string, string>;
     const out: Record<string, string> = {};
-    for (const k of Object.keys(rec)) {
+    for (const k of keys) {
       const v = this.intern(rec[k] as string);
       if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true, configurable: true });
       else out[k] = v;

@@ -2,7 +2,7 @@
 import type { ImportedInstance } from '../catalog/service.js';
 import type { CheckStatus } from '../catalog/types.js';
 import type { WireInstance } from './import-decode.js';
-import { StringPool } from '../../lib/intern.js';
+import { EMPTY_RECORD, StringPool } from '../../lib/intern.js';
 import { setOwn } from '../../lib/safe-object.js';
 
 export const URL_EXPORTED_SERVICE = 'type.googleapis.com/hashicorp.consul.internal.peerstream.ExportedService';
@@ -37,8 +37,9 @@ export function fromWire(csn: WireInstance, peer: string): ImportedInstance {
   if (!n || !svc) throw new Error('instance without Node or Service');
   if (!n.Node) throw new Error('instance node has no name');
   if (!svc.ID && !svc.Service) throw new Error('instance service has neither ID nor name');
-  const tagged: Record<string, { Address: string; Port: number }> = {};
-  for (const [k, v] of Object.entries(svc.TaggedAddresses)) setOwn(tagged, k, { Address: v.Address, Port: v.Port });
+  const entries = Object.entries(svc.TaggedAddresses);
+  const tagged: Record<string, { Address: string; Port: number }> = entries.length === 0 ? (EMPTY_RECORD as Record<string, never>) : {};
+  for (const [k, v] of entries) setOwn(tagged, k, { Address: s(v.Address), Port: v.Port });
   peer = s(peer);
   const nodeName = n.Node;
   return {
@@ -72,7 +73,7 @@ export function fromWire(csn: WireInstance, peer: string): ImportedInstance {
       ServiceTags: list(c.ServiceTags),
       Type: s(c.Type),
       ExposedPort: 0,
-      Definition: {},
+      Definition: EMPTY_RECORD,
       PeerName: peer,
     })),
   };
