@@ -30,6 +30,16 @@ function peakRssMiB(pid: number | undefined): number {
   }
 }
 
+/** Seconds a process's main thread spent on a CPU and waiting for one (Linux schedstat), for where bulk time goes. */
+function schedSecs(pid: number | undefined): { cpu: number; wait: number } {
+  try {
+    const [cpu, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
+    return { cpu: (cpu ?? NaN) / 1e9, wait: (wait ?? NaN) / 1e9 };
+  } catch {
+    return { cpu: NaN, wait: NaN };
+  }
+}
+
 /** A bare gRPC server on loopback with an echo-ack bidi stream and a unary echo (the bound). */
 async function bareGrpc(): Promise<{ port: number; server: grpc.Server }> {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
@@ -158,11 +168,15 @@ export async function benchPeering(opts: { services: number; perService: number;
     const r0 = performance.now();
     await register(small - 1, opts.services - 1);
     const registerSecs = (performance.now() - r0) / 1000;
+    const schedA0 = schedSecs(A.proc.pid);
+    const schedB0 = schedSecs(B.proc.pid);
     const t0 = performance.now();
     await exportTo(['b0']);
     // Services commit in batches with all their instances, so all names present = all instances present.
     await waitUntil(async () => (await servicesOn('a0')) >= opts.services, 600_000, 'bulk replication');
     const secs = (performance.now() - t0) / 1000;
+    const schedA = schedSecs(A.proc.pid);
+    const schedB = schedSecs(B.proc.pid);
     const seen = ((await (await call(B, 'GET', '/v1/health/state/any?peer=a0')).json()) as unknown[]).length;
     const expected = (opts.services - 1) * opts.perService + 1;
     if (seen !== expected) throw new Error(`bench: expected ${expected} imported instances, found ${seen}`);
@@ -188,12 +202,19 @@ export async function benchPeering(opts: { services: number; perService: number;
       ['isthmus: export → all visible on the peer', fmt(secs, 2), fmt(perSec, 0), fmt(rssA, 0), fmt(rssB, 0)],
     ]);
     console.log(`ratio isthmus/bare instances/s: ${fmt(perSec / (total / bareSecs), 3)} (registering the ${total} instances over HTTP took ${fmt(registerSecs, 1)} s)`);
+    const cpuA = schedA.cpu - schedA0.cpu;
+    const cpuB = schedB.cpu - schedB0.cpu;
+    console.log(
+      `bulk window ${fmt(secs, 2)} s: exporter main thread on CPU ${fmt(cpuA, 2)} s (waiting for a CPU ${fmt(schedA.wait - schedA0.wait, 2)} s), importer on CPU ${fmt(cpuB, 2)} s (waiting ${fmt(schedB.wait - schedB0.wait, 2)} s): ${fmt((cpuA / expected) * 1e6, 1)} / ${fmt((cpuB / expected) * 1e6, 1)} µs of CPU per instance`,
+    );
     out.bulkSeconds = secs;
     out.bulkInstancesPerSec = perSec;
     out.bareInstancesPerSec = total / bareSecs;
     out.peakRssAMiB = rssA;
     out.peakRssBMiB = rssB;
     out.registerSeconds = registerSecs;
+    out.bulkCpuExporterSecs = cpuA;
+    out.bulkCpuImporterSecs = cpuB;
 
     // 4. Large catalog: everything exported to all 5 peers, then the same health changes.
     await exportTo(allPeers);

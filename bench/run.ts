@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printed next to a baseline measured in the same run.
-// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register|l7|tproxy|ha|kv|import-memory ...]  (default: all)
+// Usage: node dist/bench/run.js [store|health|wakeup|leaf|intentions|peering|dataplane|dns|ui|register|l7|tproxy|ha|kv|import-memory|k8s-endpoints|webhook ...]  (default: all)
 import { startAgent, tempDir } from '../test/support/agent-process.js';
 import { benchWakeup } from './blocking-wakeup.js';
 import { benchHealthLoad } from './health-load.js';
@@ -15,6 +15,8 @@ import { benchImportMemory } from './import-memory.js';
 import { benchL7Http, benchTransparent } from './l7.js';
 import { benchHa } from './ha.js';
 import { benchKv } from './kv.js';
+import { benchK8sEndpoints } from './k8s-endpoints.js';
+import { benchWebhook } from './webhook.js';
 
 const selected = process.argv.slice(2);
 const want = (name: string): boolean => selected.length === 0 || selected.includes(name);
@@ -60,6 +62,8 @@ try {
       await agent.stop();
     }
   }
+  if (want('k8s-endpoints')) Object.assign(results, await benchK8sEndpoints({ pods: quick ? 50 : 300 }));
+  if (want('webhook')) Object.assign(results, await benchWebhook(tmp.path, { seconds: quick ? 2 : 5, connections: 16 }));
   console.log(`\nJSON ${JSON.stringify(results)}`);
 } finally {
   tmp.remove();

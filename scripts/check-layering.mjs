@@ -32,7 +32,9 @@ const CONFINED = {
   '@kubernetes/client-node': /^src\/k8s\/kube\.ts$/,
 };
 /** Connect injection: what to do to a pod is decided without I/O (the webhook and connect-init do the I/O). */
-const K8S_INJECT_PURE = /^src\/k8s\/inject\/(annotations|upstreams|plan|patch)\.ts$/;
+const K8S_INJECT_PURE = /^src\/k8s\/inject\/(annotations|plan|patch)\.ts$/;
+/** Endpoints sync: the plan and the diff are decided without I/O (controller.ts and catalog.ts do the I/O). */
+const K8S_ENDPOINTS_PURE = /^src\/k8s\/endpoints\/(types|ports|gateway|plan|diff|upstreams)\.ts$/;
 const IO_MODULES = /^node:(net|http|https|fs|dgram|tls|child_process|http2)$/;
 
 const problems = [];
@@ -50,6 +52,7 @@ for (const file of files) {
       if (allowed && !allowed.test(f) && !isTest(f)) bad(`"${pkg}" is confined to ${allowed}`);
       if (PURE.test(f) && IO_MODULES.test(spec)) bad('pure files do no I/O');
       if (K8S_INJECT_PURE.test(f) && !isTest(f) && (IO_MODULES.test(spec) || spec === '@kubernetes/client-node')) bad('connect-injection planning is pure (no I/O, no Kubernetes client)');
+      if (K8S_ENDPOINTS_PURE.test(f) && !isTest(f) && (IO_MODULES.test(spec) || spec === '@kubernetes/client-node')) bad('endpoints planning is pure (no I/O, no Kubernetes client)');
       continue;
     }
     const target = normalize(join(dirname(f), spec)).split('\\').join('/').replace(/\.js$/, '.ts');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { describe, it } from 'node:test';
-import { authMethods, components, connectInjectRules, covers, findOwnRule, meshGatewayRules, names, workloadBindingRule, type AclInitOptions } from './acl-init-plan.js';
+import { ANONYMOUS_POLICY, authMethods, components, connectInjectRules, covers, findOwnRule, meshGatewayRules, names, workloadBindingRule, type AclInitOptions } from './acl-init-plan.js';
 
 const opts = (o: Partial<AclInitOptions> = {}): AclInitOptions => ({ resourcePrefix: 'consul', enablePeering: true, connectInject: true, meshGateway: true, authMethodHost: 'https://kubernetes.default.svc', bindingRuleSelector: 'serviceaccount.name!=default', ...o });
 
@@ -46,6 +46,11 @@ describe('server-acl-init plan', () => {
     assert.equal(ms[1]?.Description, 'Kubernetes Auth Method');
     assert.deepEqual(authMethods(opts({ connectInject: false }), cred).map((m) => m.Name), ['consul-k8s-component-auth-method']);
     assert.deepEqual(workloadBindingRule(opts()), { Description: 'Kubernetes binding rule', AuthMethod: 'consul-k8s-auth-method', Selector: 'serviceaccount.name!=default', BindType: 'service', BindName: '${serviceaccount.name}' });
+  });
+
+  it('the anonymous policy reads nodes and services only', () => {
+    assert.equal(ANONYMOUS_POLICY.Name, 'anonymous-token-policy');
+    assert.equal(ANONYMOUS_POLICY.Rules, 'node_prefix "" {\n  policy = "read"\n}\nservice_prefix "" {\n  policy = "read"\n}');
   });
 
   it('covers: what the server adds (IDs, indexes) does not count; a changed field does', () => {

@@ -17,7 +17,19 @@ export interface AclInitOptions {
   meshGateway: boolean;
   authMethodHost: string;
   bindingRuleSelector: string;
+  /** Let the anonymous token read nodes and services (DNS queries carry no token). */
+  allowDns?: boolean;
 }
+
+/** The anonymous token's AccessorID (fixed in Consul). */
+export const ANONYMOUS_ACCESSOR_ID = '00000000-0000-0000-0000-000000000002';
+
+/** consul-k8s's anonymous policy (`-allow-dns`): DNS and cross-peer lookups without a token. */
+export const ANONYMOUS_POLICY: { Name: string; Description: string; Rules: string } = {
+  Name: 'anonymous-token-policy',
+  Description: 'Anonymous token Policy',
+  Rules: 'node_prefix "" {\n  policy = "read"\n}\nservice_prefix "" {\n  policy = "read"\n}',
+};
 
 export function names(prefix: string): { bootstrapSecret: string; authMethodSecret: string; authMethod: string; componentAuthMethod: string } {
   return {

@@ -4,7 +4,7 @@
 // its leader, the auth-method service-account token; fails at once, with the server's text, on anything else.
 import { ApiError, ConnectionError, type IsthmusClient } from '../sdk/client.js';
 import type { Logger } from '../lib/log.js';
-import { authMethods, components, covers, findOwnRule, MANAGED_BY, names, workloadBindingRule, type AclInitOptions, type AuthMethodSpec, type BindingRuleSpec, type PolicySpec, type RoleSpec } from './acl-init-plan.js';
+import { ANONYMOUS_ACCESSOR_ID, ANONYMOUS_POLICY, authMethods, components, covers, findOwnRule, MANAGED_BY, names, workloadBindingRule, type AclInitOptions, type AuthMethodSpec, type BindingRuleSpec, type PolicySpec, type RoleSpec } from './acl-init-plan.js';
 import type { KubeApi } from './kube.js';
 
 export interface AclInitDeps {
@@ -33,6 +33,13 @@ class NotYet extends Error {}
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64');
 const unb64 = (s: string | undefined): string => (s ? Buffer.from(s, 'base64').toString('utf8') : '');
 
+/** A server or API-server error that may pass: 5xx (but 501), or a network failure (as the Kubernetes client reports them). */
+function transient(err: unknown): boolean {
+  const e = err as { status?: unknown; code?: unknown };
+  if (typeof e.status === 'number') return e.status >= 500 && e.status !== 501;
+  return typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE'].includes(e.code);
+}
+
 export async function serverAclInit(deps: AclInitDeps, o: AclInitOptions): Promise<AclInitResult> {
   const { kube, log, namespace } = deps;
   const n = names(o.resourcePrefix);
@@ -48,7 +55,7 @@ export async function serverAclInit(deps: AclInitDeps, o: AclInitOptions): Promi
         log.debug(`Success: ${what}`);
         return v;
       } catch (err) {
-        const healable = err instanceof ConnectionError || err instanceof NotYet || (err instanceof ApiError && err.status >= 500 && err.status !== 501);
+        const healable = err instanceof ConnectionError || err instanceof NotYet || transient(err);
         if (!healable) throw new Error(`${what}: ${(err as Error).message}`);
         if (Date.now() + retryMs > deadline) throw new Error(`${what}: gave up after ${Math.round(deps.timeoutMs / 1000)}s: ${(err as Error).message}`);
         if (attempt === 1 || attempt % 10 === 0) log.warn(`Failure: ${what}, retrying`, { error: (err as Error).message });
@@ -102,6 +109,18 @@ export async function serverAclInit(deps: AclInitDeps, o: AclInitOptions): Promi
   const comps = components(o);
   for (const c of comps) await upsertPolicy(c.policy);
   for (const c of comps) await upsertRole(c.role);
+
+  // DNS answers queries that carry no token: the anonymous token gets read access to nodes and services.
+  if (o.allowDns) {
+    await upsertPolicy(ANONYMOUS_POLICY);
+    await until('attaching anonymous-token-policy to the anonymous token', async () => {
+      const anon = await acl.request<{ Description?: string; Policies?: { ID: string; Name: string }[] }>('GET', `/v1/acl/token/${ANONYMOUS_ACCESSOR_ID}`);
+      if ((anon.Policies ?? []).some((p) => p.Name === ANONYMOUS_POLICY.Name)) return;
+      const policies = [...(anon.Policies ?? []).map((p) => ({ ID: p.ID })), { Name: ANONYMOUS_POLICY.Name }];
+      await acl.request('PUT', `/v1/acl/token/${ANONYMOUS_ACCESSOR_ID}`, { body: { AccessorID: ANONYMOUS_ACCESSOR_ID, Description: anon.Description ?? 'Anonymous Token', Policies: policies } });
+      changed.push('anonymous token');
+    });
+  }
 
   // 4. The auth methods, with the auth-method service account's token and the cluster CA.
   const cred = await until(`reading the auth-method service-account token from Secret ${namespace}/${n.authMethodSecret}`, async () => {

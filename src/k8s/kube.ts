@@ -1,6 +1,8 @@
 // The one file that talks to Kubernetes through @kubernetes/client-node: kubeconfig loading (file, then
 // in-cluster), custom resources, Secrets, Events and watches. Everything else in src/k8s sees plain JSON.
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, Watch, setHeaderOptions, type CoreV1Event, type V1Secret } from '@kubernetes/client-node';
+import http from 'node:http';
+import https from 'node:https';
 import { GROUP, VERSION, type SecretObj } from './types.js';
 
 /** A failed Kubernetes call: the HTTP status and the API server's message. */
@@ -87,11 +89,63 @@ const secretObj = (s: V1Secret): SecretObj => ({
   ...(s.type ? { type: s.type } : {}),
 });
 
+/**
+ * Plain-JSON GETs over one keep-alive connection pool. The generated client makes a new agent (a new TLS
+ * handshake) per request; the endpoints controller reads many small objects per reconcile. Credentials are
+ * applied per request (a rotated service-account token is picked up); the pool is remade if the TLS material
+ * changes. undefined when the cluster is reached through a proxy (the caller then uses the generated client).
+ */
+function rawGetter(kc: KubeConfig): ((path: string) => Promise<unknown>) | undefined {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster || cluster.proxyUrl) return undefined;
+  let pool: { agent: http.Agent; material: string } | undefined;
+  return async (path) => {
+    const opts: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(opts);
+    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    const material = JSON.stringify(tls);
+    const secure = cluster.server.startsWith('https:');
+    if (pool?.material !== material) {
+      pool?.agent.destroy();
+      pool = { agent: secure ? new https.Agent({ keepAlive: true, maxSockets: 16, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 16 }), material };
+    }
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    for (const [k, v] of Object.entries(opts.headers ?? {})) if (typeof v === 'string') headers[k] = v;
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    const send = secure ? https.request : http.request;
+    const agent = pool.agent;
+    return new Promise((resolve, reject) => {
+      const req = send(url, { method: 'GET', agent, headers, timeout: 30_000 }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let body: unknown;
+          try {
+            body = text ? JSON.parse(text) : undefined;
+          } catch {
+            body = undefined;
+          }
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve(body);
+          else reject(new KubeError(status, (body as { message?: string } | undefined)?.message || `HTTP ${status}`));
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`GET ${path}: timed out`)));
+      req.on('error', reject);
+      req.end();
+    });
+  };
+}
+
 export function kubeApi(kc: KubeConfig): KubeApi {
   const custom = kc.makeApiClient(CustomObjectsApi);
   const core = kc.makeApiClient(CoreV1Api);
   const watcher = new Watch(kc);
   const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const rawGet = rawGetter(kc);
   const base = { group: GROUP, version: VERSION };
   const notFoundIsUndefined = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
     try {
@@ -149,6 +203,7 @@ export function kubeApi(kc: KubeConfig): KubeApi {
     // read them as plain objects.
     getCore: (plural, namespace, name) =>
       notFoundIsUndefined(async () => {
+        if (rawGet) return (await rawGet(`/api/v1${namespace ? `/namespaces/${encodeURIComponent(namespace)}` : ''}/${plural}/${encodeURIComponent(name)}`)) as Obj;
         const ns = namespace ?? '';
         switch (plural) {
           case 'endpoints':

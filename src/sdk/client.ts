@@ -454,7 +454,8 @@ export class IsthmusClient {
 
   /** Exchanges a bearer token (a Kubernetes service-account JWT) for an ACL token; needs no ACL token. */
   aclLogin(body: AclLoginInput): Promise<AclToken> {
-    return this.request('POST', '/v1/acl/login', { body });
+    // A login carries no ACL token of its own (a stale CONSUL_HTTP_TOKEN must not get in the way).
+    return this.request('POST', '/v1/acl/login', { body, token: '' });
   }
 
   /** Deletes a token created by login: `token` if given, else the client's own. */

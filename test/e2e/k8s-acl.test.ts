@@ -14,6 +14,7 @@ import { ApiServer } from '../k8s/apiserver/server.js';
 import { apiServerTls } from '../k8s/fixtures.js';
 import { kubectlFor, type Kubectl } from '../k8s/kubectl.js';
 import { BIN, ROOT, startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
+import { dnsQuery } from '../support/dns.js';
 import { freePort, startApp, startCli, type CliProcess } from '../support/processes.js';
 
 type Obj = Record<string, unknown>;
@@ -68,7 +69,7 @@ async function saToken(name: string, namespace = NS): Promise<string> {
 }
 
 const aclInit = (extra: string[] = []): Promise<{ code: number | null; out: string; err: string }> =>
-  run(['k8s', 'server-acl-init', '-resource-prefix', PREFIX, '-k8s-namespace', NS, '-http-addr', agent.httpAddr, '-kubeconfig', k.kubeconfig, '-connect-inject', '-mesh-gateway', '-enable-peering=true', '-auth-method-host', api.url, '-timeout', '30s', ...extra]);
+  run(['k8s', 'server-acl-init', '-resource-prefix', PREFIX, '-k8s-namespace', NS, '-http-addr', agent.httpAddr, '-kubeconfig', k.kubeconfig, '-connect-inject', '-mesh-gateway', '-enable-peering=true', '-allow-dns', '-auth-method-host', api.url, '-timeout', '30s', ...extra]);
 
 const loginTokens = async (method: string): Promise<Obj[]> => {
   const r = await http('GET', `/v1/acl/tokens?authmethod=${method}`);
@@ -78,7 +79,7 @@ const loginTokens = async (method: string): Promise<Obj[]> => {
 const tokenDetail = async (accessor: string): Promise<Obj> => (await http('GET', `/v1/acl/token/${accessor}`)).json();
 const names = (xs: unknown): string[] => ((xs as { Name?: string; ServiceName?: string }[] | undefined) ?? []).map((x) => x.Name ?? x.ServiceName ?? '').sort();
 
-describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sidecars and the controller)', { timeout: 300_000 }, () => {
+describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sidecars and the controller)', { timeout: 420_000 }, () => {
   before(async () => {
     const cfg = join(dir.path, 'acl.json');
     writeFileSync(cfg, JSON.stringify({ acl: { enabled: true, default_policy: 'deny' } }));
@@ -102,9 +103,13 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
     const b64 = (s: string): string => Buffer.from(s).toString('base64');
     await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `${PREFIX}-auth-method`, namespace: NS }, data: { token: b64(readFileSync(jwtFile, 'utf8')), 'ca.crt': b64(apiServerTls().ca) } }));
 
+    const dnsAnswers = async (): Promise<number> => (await dnsQuery(agent.dnsPort, 'consul.service.consul', 'A')).answers?.length ?? 0;
+    assert.equal(await dnsAnswers(), 0, 'default deny: DNS (no token) sees nothing yet');
+
     const r = await aclInit();
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out, /server-acl-init completed successfully/);
+    assert.ok((await dnsAnswers()) > 0, '-allow-dns: the anonymous token reads services, so DNS answers');
     assert.doesNotMatch(r.out + r.err, /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/, 'no token (or any secret ID) in the output');
 
     const secret = JSON.parse(await kubectl(['get', 'secret', `${PREFIX}-bootstrap-acl-token`, '-n', NS, '-o', 'json'])) as { data: Record<string, string> };
@@ -165,7 +170,8 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
     };
     const before = await snapshot();
     const rv = api.get('', 'secrets', NS, `${PREFIX}-bootstrap-acl-token`)?.metadata.resourceVersion;
-    const r = await aclInit();
+    // consul-k8s's Job flags are accepted too.
+    const r = await aclInit(['-set-server-tokens=true', '-secrets-backend=kubernetes', '-log-json']);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out + r.err, /everything already in place/);
     assert.equal(await snapshot(), before);
@@ -173,7 +179,7 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
   });
 
   it('a changed value is applied on the next run (peering off: the gateway policy loses peering = "read")', async () => {
-    const r = await run(['k8s', 'server-acl-init', '-resource-prefix', PREFIX, '-k8s-namespace', NS, '-http-addr', agent.httpAddr, '-kubeconfig', k.kubeconfig, '-connect-inject', '-mesh-gateway', '-auth-method-host', api.url, '-timeout', '30s']);
+    const r = await run(['k8s', 'server-acl-init', '-resource-prefix', PREFIX, '-k8s-namespace', NS, '-http-addr', agent.httpAddr, '-kubeconfig', k.kubeconfig, '-connect-inject', '-mesh-gateway', '-allow-dns', '-auth-method-host', api.url, '-timeout', '30s']);
     assert.equal(r.code, 0, r.out + r.err);
     assert.match(r.out + r.err, /policy mesh-gateway-policy/);
     assert.doesNotMatch((await http('GET', '/v1/acl/policy/name/mesh-gateway-policy')).json().Rules as string, /peering/);
@@ -315,5 +321,8 @@ describe('managed ACLs on Kubernetes (server-acl-init, login of gateways, sideca
     const usage = await run(['k8s', 'server-acl-init', '-k8s-namespace', NS]);
     assert.equal(usage.code, 1);
     assert.match(usage.err, /-resource-prefix must be set/);
+    const vault = await run(['k8s', 'server-acl-init', '-resource-prefix', PREFIX, '-k8s-namespace', NS, '-secrets-backend', 'vault']);
+    assert.equal(vault.code, 1);
+    assert.match(vault.err, /-secrets-backend "vault" is not supported: only "kubernetes"/);
   });
 });

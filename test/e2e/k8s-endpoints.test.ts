@@ -222,6 +222,8 @@ describe('Kubernetes endpoints sync end to end (API-server double, real agent, r
   it('deleting the Endpoints object deregisters everything registered for it', async () => {
     await kubectl('delete', 'endpoints', 'api');
     await until(async () => (await get('/v1/catalog/service/api')).body.length === 0 && (await get('/v1/catalog/service/api-sidecar-proxy')).body.length === 0, 'api deregistered');
+    // Its last instance gone, the synthetic node goes too (the next registration there creates it again).
+    await until(async () => (await get<unknown>('/v1/catalog/node/kind-worker-virtual')).body === null, 'empty synthetic node removed');
   });
 
   it('mesh-gateway pod behind a LoadBalancer: without ingress an error and retries; with ingress one registration with the WAN address', async () => {

@@ -7,21 +7,20 @@
 // iptables rules in a real network namespace, real TCP/mTLS traffic.
 // Simulated: the API server (test/k8s/apiserver, which calls the webhook and applies its JSON patch as
 // kube-apiserver does), the kubelet (test/k8s/kubelet.ts: the pod is a network namespace, containers are
-// processes, volumes are host directories), and the Deployment/ReplicaSet controllers (the test applies the
-// pod a Deployment's template would produce). Until the endpoints controller lands, the test registers the
-// pod's service and proxy in the catalog exactly as kubernetes.md §6.2 says that controller does.
+// processes, volumes are host directories, and it reports the pod's IPs), the scheduler (sets spec.nodeName),
+// and kube-controller-manager (the test applies the pod a Deployment's template would produce, and writes the
+// Endpoints object of the Service). The endpoints controller that registers the pod is the real one, inside
+// the same `isthmus k8s controller` process.
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import yaml from 'js-yaml';
-import { parseUpstreams } from '../../src/k8s/inject/upstreams.js';
 import { originalDstUnavailable } from '../../src/proxy/tproxy/original-dst.js';
 import { ApiServer } from '../k8s/apiserver/server.js';
 import { apiServerTls } from '../k8s/fixtures.js';
 import { Kubelet, type PodContainer, type StoredPod } from '../k8s/kubelet.js';
 import { kubectlFor, type Kubectl } from '../k8s/kubectl.js';
-import { CHART, helm } from '../k8s/tools.js';
+import { deploymentPod, endpointsObject as endpointsOf, NODE, nodeObject, renderInjectChart, scheduleAndReport, serviceObject, webhookObjects, WEBHOOK } from '../k8s/inject-fixtures.js';
 import { runCli, startAgent, tempDir, waitFor, type AgentProcess } from '../support/agent-process.js';
 import { createNetns, netnsUnavailable, type Netns } from '../support/netns.js';
 import { freePort, startApp, startCli, type CliProcess } from '../support/processes.js';
@@ -30,24 +29,7 @@ const skip = netnsUnavailable() ?? originalDstUnavailable();
 if (skip) console.log(`# k8s connect-injection e2e skipped: ${skip}`);
 
 type Obj = Record<string, unknown>;
-const NODE = 'kind-worker';
-const WEBHOOK = 'r-isthmus-connect-injector.consul.hashicorp.com';
 const dir = tempDir('k8s-inject');
-
-/** The chart rendered with connect injection + peering values (release r, namespace consul). */
-function renderChart(extra: string[] = []): { docs: Obj[]; cert: string; key: string; controllerArgs: string[] } {
-  const sets = ['global.peering.enabled=true', 'global.tls.enabled=true', 'meshGateway.enabled=true', 'connectInject.enabled=true', ...extra];
-  const r = helm(['template', 'r', CHART, '--namespace', 'consul', ...sets.flatMap((s) => ['--set', s])]);
-  assert.equal(r.code, 0, r.stderr);
-  const docs = (yaml.loadAll(r.stdout) as (Obj | null)[]).filter((d): d is Obj => d !== null);
-  const named = (kind: string, name: string): Obj => docs.find((d) => d.kind === kind && (d.metadata as Obj).name === name) as Obj;
-  const secret = named('Secret', 'r-isthmus-connect-inject-webhook-cert').data as Record<string, string>;
-  const deploy = named('Deployment', 'r-isthmus-connect-injector') as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
-  // The controller's flags as the chart sets them, minus the in-cluster listen address and file paths.
-  const controllerArgs = (deploy.spec.template.spec.containers[0]?.args ?? []).filter((a) => a.startsWith('--') && !/^--(webhook-|log-level)/.test(a));
-  const dec = (k: string): string => Buffer.from(secret[k] as string, 'base64').toString('utf8');
-  return { docs, cert: dec('tls.crt'), key: dec('tls.key'), controllerArgs };
-}
 
 let ns: Netns;
 let east: AgentProcess;
@@ -67,45 +49,7 @@ const put = async (a: AgentProcess, path: string, body: unknown): Promise<void> 
 const getJson = async <T>(a: AgentProcess, path: string): Promise<T> => (await (await fetch(a.httpAddr + path)).json()) as T;
 const apply = async (doc: string): Promise<{ code: number | null; stderr: string; stdout: string }> => k(['apply', '-f', '-'], doc);
 
-/** A pod as a Deployment's template produces it (ReplicaSet owner, pod-template-hash), no kubelet fields yet. */
-function deploymentPod(name: string, app: string, annotations: Record<string, string>, extra: { serviceAccountName?: string; namespace?: string; labels?: Record<string, string> } = {}): string {
-  return yaml.dump({
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      name,
-      namespace: extra.namespace ?? 'default',
-      labels: { app, 'pod-template-hash': '7c9d8f6b5', ...(extra.labels ?? {}) },
-      annotations,
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `${app}-7c9d8f6b5`, uid: '8d3c1c0e-0000-4000-8000-000000000001', controller: true, blockOwnerDeletion: true }],
-    },
-    spec: {
-      serviceAccountName: extra.serviceAccountName ?? app,
-      containers: [{ name: app, image: `example/${app}:1`, ports: [{ name: 'http', containerPort: 8080 }] }],
-    },
-  });
-}
-
-/** What the endpoints controller registers for an injected pod (kubernetes.md §6.2), until it is merged here. */
-async function registerLikeEndpointsController(pod: StoredPod, service: string): Promise<void> {
-  const meta = { 'pod-name': pod.metadata.name, 'k8s-service-name': service, 'k8s-namespace': pod.metadata.namespace, 'managed-by': 'consul-k8s-endpoints-controller', 'pod-uid': '', 'synthetic-node': 'true' };
-  const id = `${pod.metadata.name}-${service}`;
-  const node = { Node: `${NODE}-virtual`, Address: ns.hostIp, NodeMeta: { 'synthetic-node': 'true' }, SkipNodeUpdate: true };
-  // The first call creates the synthetic node (SkipNodeUpdate needs it to exist on this server).
-  await put(west, '/v1/catalog/register', { ...node, SkipNodeUpdate: false, Service: { ID: id, Service: service, Address: ns.nsIp, Port: 8080, Meta: meta }, Check: { CheckID: `${pod.metadata.namespace}/${id}`, Name: 'Kubernetes Readiness Check', Status: 'passing', ServiceID: id, Output: 'Kubernetes health checks passing' } });
-  await put(west, '/v1/catalog/register', {
-    ...node,
-    Service: {
-      Kind: 'connect-proxy',
-      ID: `${id}-sidecar-proxy`,
-      Service: `${service}-sidecar-proxy`,
-      Address: ns.nsIp,
-      Port: 20000,
-      Meta: meta,
-      Proxy: { DestinationServiceName: service, DestinationServiceID: id, LocalServiceAddress: '127.0.0.1', LocalServicePort: 8080, Mode: 'transparent', Upstreams: parseUpstreams(pod.metadata.annotations?.['consul.hashicorp.com/connect-service-upstreams']) },
-    },
-  });
-}
+const CLUSTER_IP = '10.96.0.20';
 
 const storedPod = async (name: string, namespace = 'default'): Promise<StoredPod | undefined> => {
   const r = await k(['get', 'pod', name, '-n', namespace, '-o', 'json']);
@@ -135,7 +79,7 @@ s.on('close', () => finish({}));
 before(async () => {
   if (skip) return;
   ns = createNetns('k8s');
-  const chart = renderChart();
+  const chart = renderInjectChart(['global.peering.enabled=true', 'global.tls.enabled=true', 'meshGateway.enabled=true']);
   writeFileSync(join(dir.path, 'tls.crt'), chart.cert);
   writeFileSync(join(dir.path, 'tls.key'), chart.key);
   chmodSync(dir.path, 0o755); // the sidecar (uid 5995) reads the proxy-id file under it
@@ -156,8 +100,7 @@ before(async () => {
   api = new ApiServer({ bookmarkIntervalMs: 1000, tls: apiServerTls(), resolveService: (svc, n) => (svc === 'r-isthmus-connect-injector' && n === 'consul' ? `127.0.0.1:${webhookPort}` : undefined) });
   await api.start();
   k = kubectlFor(api.kubeconfig());
-  const objects = chart.docs.filter((d) => d.kind === 'CustomResourceDefinition' || d.kind === 'MutatingWebhookConfiguration');
-  const applied = await apply(objects.map((d) => yaml.dump(d)).join('---\n'));
+  const applied = await apply(webhookObjects(chart));
   assert.equal(applied.code, 0, applied.stderr);
   controller = await startCli(
     ['k8s', 'controller', ...chart.controllerArgs, '--kubeconfig', k.kubeconfig, '--http-addr', west.httpAddr, '--webhook-addr', '127.0.0.1:0', '--webhook-tls-cert-file', join(dir.path, 'tls.crt'), '--webhook-tls-key-file', join(dir.path, 'tls.key'), '--log-level', 'debug'],
@@ -216,13 +159,18 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     assert.match(controller.output(), /pod injected/);
   });
 
-  it('the injected init container waits for the registration, writes the proxy id and installs the redirect rules', async () => {
-    // The kubelet would report the pod's IPs; the endpoints controller registers from them.
-    const st = await k(['patch', 'pod', POD, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { phase: 'Pending', podIP: ns.nsIp, hostIP: ns.hostIp } })]);
-    assert.equal(st.code, 0, st.stderr);
+  it('the injected init container waits until the endpoints controller registers the pod, writes the proxy id and installs the redirect rules', async () => {
+    // The node, the Service; the scheduler's binding and the kubelet's status report (the pod's IPs).
+    assert.equal((await apply(nodeObject(ns.hostIp))).code, 0);
+    assert.equal((await apply(serviceObject('client', CLUSTER_IP))).code, 0);
+    for (const args of scheduleAndReport(POD, ns.nsIp, ns.hostIp)) {
+      const r = await k(args);
+      assert.equal(r.code, 0, r.stderr);
+    }
     const init = kubelet.start(pod, container(pod, 'consul-connect-inject-init', true));
     await waitFor(async () => (/Unable to find registered services; retrying/.test(init.output()) ? true : undefined), 'init polling before the registration', 15_000);
-    await registerLikeEndpointsController(pod, 'client');
+    // kube-controller-manager's Endpoints for the Service: the endpoints controller registers the pod from it.
+    assert.equal((await apply(endpointsOf('client', [[POD, ns.nsIp]]))).code, 0);
     const timer = setTimeout(() => init.proc.kill('SIGKILL'), 30_000);
     const code = await init.exited;
     clearTimeout(timer);
@@ -258,6 +206,26 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     assert.match(procs[1]?.output() ?? '', /inbound connection authorized .*source=spiffe:\/\/[^ ]+\/dc\/west\/svc\/client/, 'the backend’s sidecar authorized the pod’s identity');
   });
 
+  it('the endpoints controller registered what the sidecar needed; deleting the pod deregisters it', async () => {
+    const [proxy] = await getJson<Obj[]>(west, '/v1/catalog/service/client-sidecar-proxy');
+    assert.equal(proxy?.Node, `${NODE}-virtual`);
+    assert.equal(proxy?.ServiceID, `${POD}-client-sidecar-proxy`);
+    assert.equal(proxy?.ServiceAddress, ns.nsIp);
+    assert.deepEqual((proxy?.ServiceProxy as { Upstreams: Obj[] }).Upstreams.map((u) => [u.DestinationPeer, u.DestinationName, u.LocalBindPort]), [['east', 'backend', 1234]]);
+    assert.equal((proxy?.ServiceProxy as Obj).Mode, 'transparent');
+    // The kubelet stops the containers; kube-controller-manager empties the Endpoints.
+    await kubelet.stopAll();
+    const del = await k(['delete', 'pod', POD]);
+    assert.equal(del.code, 0, del.stderr);
+    assert.equal((await apply(endpointsOf('client', []))).code, 0);
+    await waitFor(async () => {
+      const r = await getJson<{ Services?: { Meta?: Record<string, string> }[] } | null>(west, `/v1/catalog/node-services/${NODE}-virtual`);
+      return (r?.Services ?? []).some((x) => x.Meta?.['pod-name'] === POD) ? undefined : true;
+    }, 'the pod’s service and proxy deregistered', 30_000);
+    assert.deepEqual(await getJson<unknown[]>(west, '/v1/health/service/client'), []);
+    assert.match(controller.output(), /deregistered.*client-7c9d8f6b5-x2x7k-client-sidecar-proxy/);
+  });
+
   it('refuses pods with invalid annotations, with the reason in kubectl’s error', async () => {
     const cases: [Record<string, string>, RegExp][] = [
       [{ 'consul.hashicorp.com/connect-service-upstreams': 'backend.svc.east:1234' }, /upstream structured incorrectly: backend\.svc\.east:1234/],
@@ -289,6 +257,12 @@ describe('Kubernetes connect injection end to end', { skip, timeout: 240_000 }, 
     const direct = (await storedPod('direct-7c9d8f6b5-ccccc', 'direct')) as StoredPod;
     assert.deepEqual(direct.spec.containers.map((c) => c.name), ['consul-dataplane', 'direct']);
     assert.equal(direct.metadata.annotations?.['consul.hashicorp.com/transparent-proxy-status'], undefined);
-    assert.equal(container(direct, 'consul-connect-inject-init', true).env?.find((e) => e.name === 'CONSUL_REDIRECT_TRAFFIC_CONFIG'), undefined);
+    const init = container(direct, 'consul-connect-inject-init', true);
+    assert.equal(init.env?.find((e) => e.name === 'CONSUL_REDIRECT_TRAFFIC_CONFIG'), undefined);
+    assert.equal(init.securityContext?.runAsUser, 5996, 'no NET_ADMIN root without transparent proxy');
+    // Nothing registers this pod: its init container gives up (bounded here to 2 polls) and fails the pod.
+    const r = await kubelet.runToCompletion(direct, { ...init, args: [...(init.args ?? []), '-poll-attempts=2'] }, 20_000);
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /timed out waiting for service registration: found 0 of 2 services for pod direct\/direct-7c9d8f6b5-ccccc on node kind-worker-virtual/);
   });
 });

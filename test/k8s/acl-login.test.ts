@@ -51,12 +51,12 @@ async function mint(sa: string): Promise<string> {
   return tok;
 }
 
-async function loginCli(sa: string, extra: string[] = []): Promise<{ code: number | null; stderr: string; secret: string }> {
+async function loginCli(sa: string, extra: string[] = [], env: Record<string, string> = {}): Promise<{ code: number | null; stderr: string; secret: string }> {
   const bearer = join(dir.path, `${sa}.jwt`);
   const sink = join(dir.path, `${sa}.token`);
   writeFileSync(bearer, await mint(sa));
   writeFileSync(sink, '');
-  const r = await cli(['login', '-method', 'k8s', '-bearer-token-file', bearer, '-token-sink-file', sink, ...extra]);
+  const r = await cli(['login', '-method', 'k8s', '-bearer-token-file', bearer, '-token-sink-file', sink, ...extra], env);
   return { code: r.code, stderr: r.stderr, secret: readFileSync(sink, 'utf8') };
 }
 
@@ -144,7 +144,8 @@ describe('kubernetes auth method: login with a service-account JWT', () => {
   });
 
   it('the consul.hashicorp.com/service-name annotation replaces the name, lower-cased by the bind name', async () => {
-    const { code, stderr, secret } = await loginCli('api');
+    // A stale token in the environment does not get in the way: login sends none.
+    const { code, stderr, secret } = await loginCli('api', [], { CONSUL_HTTP_TOKEN: '0b7e4e2c-0000-4000-8000-00000000dead' });
     assert.equal(code, 0, stderr);
     assert.deepEqual((await http('GET', '/v1/acl/token/self', secret)).json().ServiceIdentities, [{ ServiceName: 'api-svc' }]);
   });

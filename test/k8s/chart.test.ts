@@ -169,6 +169,7 @@ describe('helm chart', () => {
       '-acl-binding-rule-selector=serviceaccount.name!=default',
       '-mesh-gateway=true',
       '-enable-peering=true',
+      '-allow-dns=true',
     ]);
     assert.ok(find(objs, 'ServiceAccount', 'r-isthmus-server-acl-init'));
     const role = find(objs, 'Role', 'r-isthmus-server-acl-init') as unknown as { metadata: { namespace: string }; rules: { resources: string[]; verbs: string[]; resourceNames?: string[] }[] };

@@ -7,7 +7,7 @@
 //   env values and args, as the kubelet does;
 // - securityContext.runAsUser: the process runs as that uid (setpriv), root when 0.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, ROOT } from '../support/agent-process.js';
 import type { Netns } from '../support/netns.js';
@@ -76,6 +76,8 @@ export class Kubelet {
     const mounts: [string, string][] = (c.volumeMounts ?? []).map((m) => {
       const host = this.volumePath(pod, m.name);
       mkdirSync(host, { recursive: true });
+      // emptyDir volumes are world-writable (0777) as the kubelet creates them, whatever uid the container runs as.
+      chmodSync(host, 0o777);
       return [m.mountPath, host];
     });
     for (const [inPod, host] of Object.entries(this.o.files ?? {})) mounts.push([inPod, host]);

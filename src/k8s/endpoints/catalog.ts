@@ -48,32 +48,35 @@ interface TokenListEntry {
   ServiceIdentities?: { ServiceName: string }[] | null;
 }
 
-/** The `pod` login meta a token's description carries (`token created via login: {"pod":"<ns>/<pod>"}`). */
-export function tokenPod(description: string | undefined): string | undefined {
-  const m = /^token created via login: (\{.*\})$/s.exec(description ?? '');
+/** The login meta a token's description carries (`token created via login: {"pod":"<ns>/<pod>",...}`). */
+export function tokenMeta(description: string | undefined): Record<string, string> | undefined {
+  const m = /(\{.+\})\s*$/s.exec(description ?? '');
   if (!m) return undefined;
   try {
-    const meta = JSON.parse(m[1] as string) as Record<string, unknown>;
-    return typeof meta.pod === 'string' ? meta.pod : undefined;
+    const meta = JSON.parse(m[1] as string) as unknown;
+    if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) return undefined;
+    return Object.fromEntries(Object.entries(meta).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   } catch {
     return undefined;
   }
 }
 
 /**
- * Deletes the login tokens of pods that are gone: tokens made by an auth method whose first service identity
- * is `service` and whose login meta names `<ns>/<pod>`. Answers how many were deleted. Never logs secrets:
- * only accessor IDs leave this function.
+ * Deletes the login tokens of pod instances that went: tokens made by `authMethod` with exactly one service
+ * identity, the instance's service, whose login meta names the pod (`<ns>/<pod>`, and its uid when the meta
+ * has one). Answers the accessor IDs deleted; secrets never leave this function.
  */
-export async function deleteLoginTokens(client: IsthmusClient, gone: { service: string; pod: string }[], authMethod?: string): Promise<string[]> {
+export async function deleteLoginTokens(client: IsthmusClient, authMethod: string, gone: { service: string; namespace: string; pod: string; podUid: string }[]): Promise<string[]> {
   if (gone.length === 0) return [];
-  const tokens = await client.request<TokenListEntry[]>('GET', '/v1/acl/tokens', authMethod ? { query: { authmethod: authMethod } } : {});
+  const tokens = await client.request<TokenListEntry[]>('GET', '/v1/acl/tokens', { query: { authmethod: authMethod } });
   const deleted: string[] = [];
   for (const t of tokens) {
-    if (!t.AuthMethod || (authMethod && t.AuthMethod !== authMethod)) continue;
-    const pod = tokenPod(t.Description);
-    const svc = t.ServiceIdentities?.[0]?.ServiceName;
-    if (!pod || !gone.some((g) => g.pod === pod && g.service === svc)) continue;
+    if (t.AuthMethod !== authMethod || t.ServiceIdentities?.length !== 1) continue;
+    const meta = tokenMeta(t.Description);
+    if (!meta?.pod) continue;
+    const svc = t.ServiceIdentities[0]?.ServiceName;
+    const match = gone.some((g) => g.service === svc && meta.pod === `${g.namespace}/${g.pod}` && (!meta['pod-uid'] || meta['pod-uid'] === g.podUid));
+    if (!match) continue;
     try {
       await client.request('DELETE', `/v1/acl/token/${encodeURIComponent(t.AccessorID)}`);
       deleted.push(t.AccessorID);
@@ -82,4 +85,15 @@ export async function deleteLoginTokens(client: IsthmusClient, gone: { service: 
     }
   }
   return deleted;
+}
+
+/**
+ * Deregisters a synthetic node left without services (consul-k8s removes its synthetic nodes once their last
+ * instance goes; a service someone else registered there keeps the node).
+ */
+export async function deregisterEmptyNode(client: IsthmusClient, node: string): Promise<boolean> {
+  const ns = await client.request<NodeServices | null>('GET', `/v1/catalog/node-services/${encodeURIComponent(node)}`);
+  if (!ns || ns.Services.length > 0) return false;
+  await client.request('PUT', '/v1/catalog/deregister', { body: { Node: node } });
+  return true;
 }

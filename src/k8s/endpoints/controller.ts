@@ -6,7 +6,7 @@ import type { Logger } from '../../lib/log.js';
 import type { IsthmusClient } from '../../sdk/client.js';
 import type { KubeApi } from '../kube.js';
 import { KeyedQueue } from '../queue.js';
-import { deleteLoginTokens, deregister, heldInstances, register, setVirtualIps } from './catalog.js';
+import { deleteLoginTokens, deregister, deregisterEmptyNode, heldInstances, register, setVirtualIps } from './catalog.js';
 import { diffRegistrations, heldFor, type HeldInstance } from './diff.js';
 import { inform } from './informer.js';
 import { isManaged, planEndpoints } from './plan.js';
@@ -25,6 +25,23 @@ export interface EndpointsControllerOptions {
   maxRetryDelayMs?: number;
   /** With ACLs: the auth method pods log in with; their login tokens are deleted when the pods go. */
   authMethod?: string;
+}
+
+/** Kubernetes reads and catalog writes of one reconcile run this many at a time. */
+const PARALLEL = 8;
+
+/** Runs `f` over `items`, at most `limit` at a time, answers in order. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, f: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await f(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 const splitKey = (key: string): [string, string] => {
@@ -47,6 +64,8 @@ export class EndpointsController {
    */
   readonly #held = new Set<string>();
   #heldKnown = false;
+  /** Per synthetic node: registrations onto it and its removal when empty never interleave. */
+  readonly #nodeLocks = new Map<string, Promise<unknown>>();
   #stopInformer: (() => void) | undefined;
   #resync: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -79,6 +98,18 @@ export class EndpointsController {
     this.#log.info('endpoints controller started', { namespace: namespace ?? '(all)' });
   }
 
+  /** Runs `f` while holding the node's lock. */
+  async #withNode<T>(node: string, f: () => Promise<T>): Promise<T> {
+    const prev = this.#nodeLocks.get(node) ?? Promise.resolve();
+    const run = prev.then(f, f);
+    const tail = run.catch(() => undefined);
+    this.#nodeLocks.set(node, tail);
+    void tail.then(() => {
+      if (this.#nodeLocks.get(node) === tail) this.#nodeLocks.delete(node);
+    });
+    return run;
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#resync);
@@ -109,6 +140,7 @@ export class EndpointsController {
     const [namespace, name] = splitKey(key);
     const { kube, server } = this.#o;
     const log = this.#log.child({ endpoints: key });
+    const t0 = performance.now();
     try {
       const endpoints = (await kube.getCore('endpoints', namespace, name)) as EndpointsObj | undefined;
       if (!endpoints) this.#known.delete(key);
@@ -118,10 +150,8 @@ export class EndpointsController {
       if (endpoints) {
         const refs = new Set<string>();
         for (const s of endpoints.subsets ?? []) for (const a of [...(s.addresses ?? []), ...(s.notReadyAddresses ?? [])]) if (a.targetRef?.kind === 'Pod' && a.targetRef.name) refs.add(a.targetRef.name);
-        for (const p of refs) {
-          const pod = (await kube.getCore('pods', namespace, p)) as PodObj | undefined;
-          if (pod) pods.set(p, pod);
-        }
+        const got = await mapLimit([...refs], PARALLEL, async (p) => (await kube.getCore('pods', namespace, p)) as PodObj | undefined);
+        for (const pod of got) if (pod) pods.set(pod.metadata.name, pod);
         if ([...pods.values()].some(isManaged)) {
           service = (await kube.getCore('services', namespace, name)) as ServiceObj | undefined;
           for (const n of new Set([...pods.values()].filter(isManaged).map((p) => p.spec?.nodeName ?? ''))) {
@@ -141,20 +171,22 @@ export class EndpointsController {
         if (plan.requeueMs !== undefined) this.#queue.add(key, plan.requeueMs);
         return;
       }
+      const t1 = performance.now();
       const held = (await heldInstances(server, this.#o.namespace)).filter((h) => heldFor(h, namespace, name));
+      const t2 = performance.now();
       if (plan.registrations.length > 0) this.#held.add(key);
       const diff = diffRegistrations(plan.registrations, held, plan.retained);
       const errors = [...plan.errors];
-      for (const r of diff.register) {
+      await mapLimit(diff.register, PARALLEL, async (r) => {
         try {
-          await register(server, r);
+          await this.#withNode(r.Node, () => register(server, r));
           log.info('registered', { serviceID: r.Service.ID, service: r.Service.Service, kind: r.Service.Kind ?? 'typical', node: r.Node, health: r.Check.Status });
         } catch (err) {
           errors.push(`registering ${r.Service.ID}: ${(err as Error).message}`);
         }
-      }
+      });
       const gone: HeldInstance[] = [];
-      for (const d of diff.deregister) {
+      await mapLimit(diff.deregister, PARALLEL, async (d) => {
         try {
           await deregister(server, d);
           log.info('deregistered', { serviceID: d.ServiceID, node: d.Node });
@@ -163,7 +195,7 @@ export class EndpointsController {
         } catch (err) {
           errors.push(`deregistering ${d.ServiceID}: ${(err as Error).message}`);
         }
-      }
+      });
       for (const v of plan.virtualIps) {
         const want = JSON.stringify(v.ManualVIPs);
         // Again whenever a proxy of the service was (re)registered: a VIP freed meanwhile loses its manual IPs.
@@ -178,10 +210,18 @@ export class EndpointsController {
         }
       }
       if (this.#o.authMethod && gone.length > 0) await this.#deleteTokens(gone, namespace, log).catch((err: unknown) => errors.push(`deleting login tokens: ${(err as Error).message}`));
+      for (const node of new Set(gone.map((h) => h.Node))) {
+        try {
+          if (await this.#withNode(node, () => deregisterEmptyNode(server, node))) log.info('synthetic node without instances deregistered', { node });
+        } catch (err) {
+          errors.push(`deregistering node ${node}: ${(err as Error).message}`);
+        }
+      }
       if (plan.requeueMs !== undefined) {
         log.debug('a pod behind an address has no IPs yet; requeued', { inMs: plan.requeueMs });
         this.#queue.add(key, plan.requeueMs);
       }
+      log.debug('reconciled', { registered: diff.register.length, deregistered: diff.deregister.length, kubeReadMs: Math.round(t1 - t0), catalogReadMs: Math.round(t2 - t1), writeMs: Math.round(performance.now() - t2) });
       if (errors.length > 0) throw new Error(errors.join('; '));
       if (plan.registrations.length === 0 && plan.retained.length === 0) this.#held.delete(key);
       if (this.#lastError.delete(key)) log.info('endpoints reconciled after earlier failures', {});
@@ -196,16 +236,21 @@ export class EndpointsController {
     }
   }
 
-  /** Login tokens of pods that are gone from Kubernetes (consul-k8s deletes them with the instance). */
+  /**
+   * Login tokens of deregistered instances whose pod is gone (or is a new pod under the same name): consul-k8s
+   * deletes them with the instance.
+   */
   async #deleteTokens(gone: HeldInstance[], namespace: string, log: Logger): Promise<void> {
-    const targets: { service: string; pod: string }[] = [];
+    const targets: { service: string; namespace: string; pod: string; podUid: string }[] = [];
     for (const h of gone) {
-      const podName = h.Service.Meta?.[META.podName];
-      if (!podName || (await this.#o.kube.getCore('pods', namespace, podName))) continue;
-      const service = h.Service.Kind === 'connect-proxy' ? String(h.Service.Proxy?.DestinationServiceName ?? '') : h.Service.Service;
-      targets.push({ service, pod: `${namespace}/${podName}` });
+      const pod = h.Service.Meta?.[META.podName];
+      const podUid = h.Service.Meta?.[META.podUid] ?? '';
+      if (!pod || h.Service.Kind === 'connect-proxy') continue;
+      const live = (await this.#o.kube.getCore('pods', namespace, pod)) as PodObj | undefined;
+      if (live && (live.metadata.uid ?? '') === podUid) continue;
+      targets.push({ service: h.Service.Service, namespace, pod, podUid });
     }
-    const deleted = await deleteLoginTokens(this.#o.server, targets, this.#o.authMethod);
+    const deleted = await deleteLoginTokens(this.#o.server, this.#o.authMethod as string, targets);
     for (const accessor of deleted) log.info('login token of a deleted pod deleted', { accessorID: accessor });
   }
 }

@@ -26,7 +26,8 @@ import {
   type ServiceObj,
   type ServiceReg,
 } from './types.js';
-import { parseUpstreams, portValue } from './upstreams.js';
+import { parseUpstreams } from './upstreams.js';
+import { portValue } from './ports.js';
 
 export interface PlanInput {
   namespace: string;

@@ -98,19 +98,6 @@ export interface ServiceAddress {
   Port: number;
 }
 
-export interface Upstream {
-  DestinationType: 'service' | 'prepared_query';
-  DestinationName: string;
-  DestinationPeer?: string;
-  DestinationNamespace?: string;
-  DestinationPartition?: string;
-  Datacenter?: string;
-  LocalBindPort: number;
-  LocalBindAddress?: string;
-  DestinationPort?: number;
-  MeshGateway?: { Mode: string };
-}
-
 /** The service part of a `PUT /v1/catalog/register` body (Consul's AgentService field names). */
 export interface ServiceReg {
   Kind?: 'connect-proxy' | 'mesh-gateway';

@@ -33,6 +33,9 @@ describe('connect-service-upstreams', () => {
     assert.throws(() => parseUpstreams('a.svc.x.ns.y.peer:1'), { message: 'upstream structured incorrectly: a.svc.x.ns.y.peer:1' });
     assert.throws(() => parseUpstreams('a.svc:0'), { message: 'invalid upstream local bind port "0" in "a.svc:0"' });
     assert.throws(() => parseUpstreams('a:nope'), { message: 'invalid upstream local bind port "nope" in "a:nope"' });
+    assert.throws(() => parseUpstreams('a.svc.east.peer:70000'), { message: 'invalid upstream local bind port "70000" in "a.svc.east.peer:70000"' });
+    assert.throws(() => parseUpstreams('a.svc'), { message: 'invalid upstream local bind port "" in "a.svc"' });
+    assert.throws(() => parseUpstreams('a.svc.east.peers:1'), { message: 'upstream structured incorrectly: a.svc.east.peers:1' });
     assert.throws(() => parseUpstreams('a.svc:1:mesh_gateway_mode=far'), { message: 'invalid upstream mesh gateway mode "far" in "a.svc:1:mesh_gateway_mode=far"' });
     assert.throws(() => parseUpstreams('a.svc:1:colour=red'), { message: 'unsupported upstream option "colour" in "a.svc:1:colour=red"' });
   });

@@ -1,7 +1,20 @@
 // The `consul.hashicorp.com/connect-service-upstreams` annotation → Proxy.Upstreams (kubernetes.md §6.1, CE:
 // namespaces and partitions off). Pure; errors carry consul-k8s's texts.
-// NOTE for the merge: k8s-inject writes src/k8s/inject/upstreams.ts for the webhook; the two should become one.
-import type { ContainerPort, PodObj, Upstream } from './types.js';
+// The connect-inject webhook refuses pods with the same checks (k8s/inject/plan.ts), so this is the one parser.
+import { portValue } from './ports.js';
+import type { PodObj } from './types.js';
+
+/** One entry of Proxy.Upstreams as the endpoints controller registers it. */
+export interface Upstream {
+  DestinationType: 'service' | 'prepared_query';
+  DestinationName: string;
+  DestinationPeer?: string;
+  Datacenter?: string;
+  LocalBindPort: number;
+  LocalBindAddress?: string;
+  DestinationPort?: number;
+  MeshGateway?: { Mode: string };
+}
 
 const MESH_GATEWAY_MODES = ['none', 'local', 'remote'];
 const OPTION_KEYS: Record<string, 'port' | 'address' | 'mode' | 'dc'> = {
@@ -18,14 +31,6 @@ const OPTION_KEYS: Record<string, 'port' | 'address' | 'mode' | 'dc'> = {
   datacenter: 'dc',
   dc: 'dc',
 };
-
-/** A port given as a number or as the name of one of the pod's container ports; 0 when it resolves to nothing. */
-export function portValue(pod: PodObj | undefined, value: string): number {
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v);
-  const ports: ContainerPort[] = (pod?.spec?.containers ?? []).flatMap((c) => c.ports ?? []);
-  return ports.find((p) => p.name === v)?.containerPort ?? 0;
-}
 
 /** Applies the labeled form's third segment: a bare destination port, or a query string of options. */
 function applyOptions(u: Upstream, third: string, raw: string): void {

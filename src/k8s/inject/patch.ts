@@ -11,7 +11,15 @@ export interface PatchOp {
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** RFC 6901: `~` → `~0`, `/` → `~1`. */
 export const pointerToken = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
-const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Deep equality of plain JSON values (stops at the first difference). */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => same(v, b[i]));
+  if (!isObj(a) || !isObj(b)) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && same(a[k], b[k]));
+}
 
 function diffArray(path: string, a: unknown[], b: unknown[], out: PatchOp[]): void {
   // b = [...front, ...a, ...back]: adds only.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planInjection, type InjectSettings, type Pod } from './plan.js';
+import { planInjection, upstreamEnv, type InjectSettings, type Pod } from './plan.js';
 
 const S: InjectSettings = { image: 'isthmus:test', serverAddr: 'http://srv:8500', defaultInject: false, tproxyDefault: true };
 
@@ -99,5 +99,14 @@ describe('planInjection (dataplane-l7-auth.md §8)', () => {
     );
     // Without managed ACLs the names may differ.
     assert.equal(planInjection(pod({ 'consul.hashicorp.com/connect-inject': 'true', 'consul.hashicorp.com/connect-service': 'client' }, { serviceAccountName: 'other' }), 'default', {}, S).inject, true);
+  });
+
+  it('gives app containers <NAME>_CONNECT_SERVICE_HOST/PORT for each upstream', () => {
+    assert.deepEqual(upstreamEnv('backend.svc.cluster-02.peer:1234\nweb:80 prepared_query:q:9'), [
+      { name: 'BACKEND.SVC.CLUSTER_02.PEER_CONNECT_SERVICE_HOST', value: '127.0.0.1' },
+      { name: 'BACKEND.SVC.CLUSTER_02.PEER_CONNECT_SERVICE_PORT', value: '1234' },
+      { name: 'WEB_CONNECT_SERVICE_HOST', value: '127.0.0.1' },
+      { name: 'WEB_CONNECT_SERVICE_PORT', value: '80' },
+    ]);
   });
 });

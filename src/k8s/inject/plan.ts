@@ -21,7 +21,27 @@ import {
   VOLUME_NAME,
   VOLUME_PATH,
 } from './annotations.js';
-import { parseUpstreams, upstreamEnv, type NamedPorts } from './upstreams.js';
+import { parseUpstreams } from '../endpoints/upstreams.js';
+import type { PodObj } from '../endpoints/types.js';
+
+/** Named container ports of the pod (name → number). */
+type NamedPorts = Record<string, number>;
+
+/**
+ * `<NAME>_CONNECT_SERVICE_HOST` / `_PORT` for each upstream entry (split on comma, space or newline); NAME is
+ * the service part upper-cased with `-` → `_`, dots kept (e.g. `BACKEND.SVC.CLUSTER_02.PEER`).
+ */
+export function upstreamEnv(annotation: string | undefined): { name: string; value: string }[] {
+  const env: { name: string; value: string }[] = [];
+  for (const raw of (annotation ?? '').split(/[,\s]+/)) {
+    if (raw === '' || raw.startsWith('prepared_query')) continue;
+    const [svc, port] = raw.split(':');
+    if (!svc || !port) continue;
+    const name = svc.toUpperCase().replace(/-/g, '_');
+    env.push({ name: `${name}_CONNECT_SERVICE_HOST`, value: '127.0.0.1' }, { name: `${name}_CONNECT_SERVICE_PORT`, value: port.trim() });
+  }
+  return env;
+}
 
 export type Json = Record<string, unknown>;
 
@@ -142,7 +162,12 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
     const first = (pod.spec.containers[0]?.ports ?? []).map((p) => p.name || (p.containerPort ? String(p.containerPort) : '')).filter(Boolean);
     if (first.length) a[ANN.servicePort] = first.join(',');
   }
-  parseUpstreams(a[ANN.upstreams], named);
+  // The endpoints controller registers from the same annotation with the same parser: refuse what it would refuse.
+  try {
+    parseUpstreams(a[ANN.upstreams] ?? '', pod as unknown as PodObj);
+  } catch (err) {
+    throw new AnnotationError((err as Error).message);
+  }
   const tproxy = tproxyEnabled(pod, namespaceLabels, s);
   const ex = exclusions(a);
   const probes = a[ANN.overwriteProbes];

@@ -1,13 +1,14 @@
-// ACL auth methods (type `kubernetes`): validation in Consul's words, and their lifecycle in the store.
+// ACL auth methods (types `kubernetes` and `jwt`): validation in Consul's words, and their lifecycle in the store.
 import { X509Certificate } from 'node:crypto';
 import { formatGoDuration } from '../../lib/duration.js';
 import { invalid, notFound } from '../../lib/errors.js';
+import { validateJwtConfig } from './jwt-auth.js';
 import { parseJwt } from './jwt.js';
 import type { AclService } from './service.js';
 import type { AuthMethodRecord, Indexed } from './types.js';
 
 const METHOD_NAME_RE = /^[A-Za-z0-9\-_]{1,128}$/;
-export const AUTH_METHOD_TYPES = ['kubernetes'] as const;
+export const AUTH_METHOD_TYPES = ['jwt', 'kubernetes'] as const;
 const MIN_TTL_MS = 60_000;
 const MAX_TTL_MS = 24 * 3_600_000;
 
@@ -96,8 +97,9 @@ export function buildAuthMethod(input: AuthMethodInput, existing?: AuthMethodRec
     if (ttl > MAX_TTL_MS) throw invalid(`MaxTokenTTL ${formatGoDuration(ttl)} cannot be more than ${formatGoDuration(MAX_TTL_MS)}`);
     if (ttl < MIN_TTL_MS) throw invalid(`MaxTokenTTL ${formatGoDuration(ttl)} cannot be less than ${formatGoDuration(MIN_TTL_MS)}`);
   }
-  const config = validateKubernetesConfig(input.Config);
-  return { Name: name, Type: type, DisplayName: input.DisplayName ?? '', Description: input.Description ?? '', MaxTokenTTL: ttl, TokenLocality: locality, Config: { ...config } };
+  // The jwt Config is stored as given (validated); kubernetes keys are normalised.
+  const config: Record<string, unknown> = type === 'jwt' ? (validateJwtConfig(input.Config), { ...(input.Config ?? {}) }) : { ...validateKubernetesConfig(input.Config) };
+  return { Name: name, Type: type, DisplayName: input.DisplayName ?? '', Description: input.Description ?? '', MaxTokenTTL: ttl, TokenLocality: locality, Config: config };
 }
 
 /** Consul's JSON for a method; the list leaves `Config` out. */

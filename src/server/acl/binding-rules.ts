@@ -6,7 +6,8 @@ import { HilError, interpolate } from './hil.js';
 import { isValidNodeName, isValidRoleName, SERVICE_IDENTITY_RE } from './roles.js';
 import type { AclService } from './service.js';
 import { isTemplate } from './templated-policies.js';
-import type { BindingRuleRecord, BindType, Indexed, NodeIdentity, PolicyLink, ServiceIdentity, TemplatedPolicy } from './types.js';
+import { jwtIdentityShape } from './jwt-auth.js';
+import type { AuthMethodRecord, BindingRuleRecord, BindType, Indexed, NodeIdentity, PolicyLink, ServiceIdentity, TemplatedPolicy } from './types.js';
 
 export const BIND_TYPES: readonly BindType[] = ['service', 'node', 'role', 'policy', 'templated-policy'];
 const POLICY_NAME_RE = /^[A-Za-z0-9\-_]{1,128}$/;
@@ -73,10 +74,10 @@ export function validBindName(type: BindType, name: string): boolean {
  * Checks a rule the way Consul's BindingRuleSet does once the method is known (pure):
  * selector, bind type, bind name with every variable set to a placeholder.
  */
-export function validateRuleBody(input: BindingRuleInput, vars: readonly string[]): { type: BindType; selector: string; name: string } {
+export function validateRuleBody(input: BindingRuleInput, vars: readonly string[], fields: readonly string[] = vars): { type: BindType; selector: string; name: string } {
   const selector = input.Selector ?? '';
   if (selector.trim() !== '') {
-    const problem = selectorProblem(selector, vars);
+    const problem = selectorProblem(selector, fields);
     if (problem) throw invalid(`invalid Binding Rule: Selector is invalid: ${problem}`);
   }
   const type = input.BindType ?? '';
@@ -197,9 +198,10 @@ export function renderBindingRule(r: Indexed<BindingRuleRecord>): Record<string,
   };
 }
 
-/** The variables an auth method type projects. */
-export function varsOfType(type: string): readonly string[] {
-  return type === 'kubernetes' ? KUBERNETES_VARS : [];
+/** The selectable fields and bind-name variables of a method's identities. */
+export function identityShape(method: AuthMethodRecord): { fields: readonly string[]; vars: readonly string[] } {
+  if (method.Type === 'jwt') return jwtIdentityShape(method.Config);
+  return { fields: KUBERNETES_VARS, vars: KUBERNETES_VARS };
 }
 
 export class BindingRuleService {
@@ -229,7 +231,8 @@ export class BindingRuleService {
     if (method === '') throw invalid('Invalid Binding Rule: no AuthMethod is set');
     const m = this.#acl.authMethods.get(method);
     if (!m) throw invalid(`cannot find auth method with name "${method}"`);
-    const { type, selector, name } = validateRuleBody(input, varsOfType(m.value.Type));
+    const shape = identityShape(m.value);
+    const { type, selector, name } = validateRuleBody(input, shape.vars, shape.fields);
     return {
       ID: id,
       Description: input.Description ?? '',

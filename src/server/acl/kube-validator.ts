@@ -45,6 +45,7 @@ function call(cfg: KubernetesConfig, method: 'GET' | 'POST', path: string, body:
   }
   const verb = method === 'GET' ? 'Get' : 'Post';
   const shown = `${url.origin}${url.pathname}`;
+  let deadline: NodeJS.Timeout | undefined;
   return new Promise<KubeResponse>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const req = send(url, { method, headers, ca: cfg.CACert, timeout: timeoutMs }, (res) => {
@@ -69,10 +70,12 @@ function call(cfg: KubernetesConfig, method: 'GET' | 'POST', path: string, body:
       });
       res.on('error', (err) => reject(new Error(`${verb} "${shown}": ${goNetText(err)}`)));
     });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('context deadline exceeded'), { code: 'ETIMEDOUT' })));
+    // One deadline for the whole exchange (a slowly dripping answer cannot hold a login open).
+    deadline = setTimeout(() => req.destroy(new Error('context deadline exceeded')), timeoutMs);
+    req.on('timeout', () => req.destroy(new Error('context deadline exceeded')));
     req.on('error', (err: NodeJS.ErrnoException) => reject(new Error(`${verb} "${shown}": ${goNetText(err)}`)));
     req.end(payload);
-  });
+  }).finally(() => clearTimeout(deadline));
 }
 
 /** The message of a Kubernetes Status body (what client-go's error prints), or the HTTP status. */

@@ -2,6 +2,7 @@
 import { IsthmusError, invalid } from '../../lib/errors.js';
 import { bind, emptyBindings, kubernetesIdentity, type Identity } from './binding-rules.js';
 import { aclNotFound } from './errors.js';
+import { validateJwtLogin } from './jwt-auth.js';
 import { validateKubernetesLogin } from './kube-validator.js';
 import { AclService } from './service.js';
 import type { AuthMethodRecord, Indexed, TokenRecord } from './types.js';
@@ -16,7 +17,9 @@ export interface LoginInput {
 /** Turns a bearer token into an identity for a method (the kubernetes validator by default). */
 export type IdentityValidator = (method: AuthMethodRecord, bearer: string) => Promise<Identity>;
 
-export const kubernetesValidator: IdentityValidator = async (method, bearer) => kubernetesIdentity(await validateKubernetesLogin(method.Config as unknown as KubernetesConfig, bearer));
+/** Kubernetes methods ask the API server (TokenReview); jwt methods check the token against their keys. */
+export const defaultValidator: IdentityValidator = async (method, bearer) =>
+  method.Type === 'jwt' ? validateJwtLogin(method.Config, bearer) : kubernetesIdentity(await validateKubernetesLogin(method.Config as unknown as KubernetesConfig, bearer));
 
 /** `token created via login` plus the Meta as Go's encoding/json writes a map (sorted keys). */
 export function loginDescription(meta: Record<string, string> | undefined): string {
@@ -29,7 +32,7 @@ export class LoginService {
   readonly #acl: AclService;
   readonly #validate: IdentityValidator;
 
-  constructor(acl: AclService, validate: IdentityValidator = kubernetesValidator) {
+  constructor(acl: AclService, validate: IdentityValidator = defaultValidator) {
     this.#acl = acl;
     this.#validate = validate;
   }

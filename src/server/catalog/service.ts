@@ -2,10 +2,11 @@
 import { IsthmusError } from '../../lib/errors.js';
 import type { IndexHub } from '../../lib/index-hub.js';
 import type { Logger } from '../../lib/log.js';
+import { sameData } from '../../lib/same-data.js';
 import { SerialQueue } from '../../lib/serial-queue.js';
 import type { Store, TxnOp, WatchEvent } from '../../store/store.js';
-import { CATALOG_PREFIX, catalogKeys } from './keys.js';
-import { CatalogState, type CatalogReader } from './state.js';
+import { CATALOG_PREFIX, catalogKeys, type ParsedKey } from './keys.js';
+import { CatalogState, type CatalogReader, type StoredRecord } from './state.js';
 import type { CheckRecord, CheckStatus, Deregistration, Indexed, Keyspace, NodeRecord, Registration, ServiceRecord } from './types.js';
 
 /** One instance as received from a peer, ready to store under that peer's keyspace. */
@@ -45,6 +46,12 @@ export function virtualIpName(s: Pick<ServiceRecord, 'Kind' | 'Service' | 'Proxy
   if (s.Kind === 'connect-proxy') return ((s.Proxy as { DestinationServiceName?: string } | undefined)?.DestinationServiceName || undefined);
   if ((s.Connect as { Native?: boolean } | undefined)?.Native === true) return s.Service;
   return undefined;
+}
+
+/** A put's record as the projection keeps it, with its parsed key. */
+interface Decoded {
+  key: ParsedKey;
+  value: StoredRecord;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -115,17 +122,19 @@ export class CatalogService {
    * Commits ops atomically: applies them to the projection as soon as the store has decided the
    * transaction, and wakes blocked readers once it is durable. Resolves at the former.
    */
-  async #commit(ops: TxnOp[]): Promise<number> {
+  async #commit(ops: TxnOp[], decoded?: Decoded[]): Promise<number> {
     if (ops.length === 0) return this.#store.revision();
     const touched = new Set<string>();
     let applied: number | undefined;
     const apply = (revision: number): void => {
       if (applied !== undefined) return;
       applied = revision;
-      for (const op of ops) {
+      for (let i = 0; i < ops.length; i++) {
+        const op = ops[i] as TxnOp;
         let t: string[] = [];
         if (op.type === 'put') {
-          t = this.#state.applyPut(op.key, op.value, undefined, revision);
+          const d = decoded?.[i];
+          t = d ? this.#state.applyRecord(d.key, d.value, undefined, revision) : this.#state.applyPut(op.key, op.value, undefined, revision);
         } else if (op.type === 'delete') {
           t = this.#state.applyDelete(op.key);
         }
@@ -263,22 +272,28 @@ export class CatalogService {
         ? await Promise.all(batch.map(async (b) => ({ name: b.name, instances: await Promise.all(b.instances.map(async (i) => ({ ...i, service: await this.#withVirtualIp(peer, i.service) }))) })))
         : batch;
       const gone = new Set<string>();
-      const rev = await this.#commit(this.#importOps(peer, stamped, gone));
+      const decoded: Decoded[] = [];
+      const rev = await this.#commit(this.#importOps(peer, stamped, gone, decoded), decoded);
       if (gone.size > 0) void this.virtualIps?.released(peer, [...gone]);
       return rev;
     });
   }
 
-  #importOps(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[], gone: Set<string>): TxnOp[] {
+  /**
+   * The ops of an import; `decoded[i]` is the record op i puts, as the projection keeps it (it is
+   * applied as is, not parsed back from its JSON: the importer's main cost at bulk sizes).
+   */
+  #importOps(peer: Keyspace, batch: { name: string; instances: ImportedInstance[] }[], gone: Set<string>, decoded: Decoded[]): TxnOp[] {
     const r = this.#state;
     const ops: TxnOp[] = [];
-    const written = new Map<string, string>();
-    const put = (key: string, value: unknown, existing: { value: unknown } | undefined): void => {
-      const json = JSON.stringify(value);
-      if (written.get(key) === json) return; // the same node arriving with several services of the batch
-      if (!written.has(key) && existing && JSON.stringify(existing.value) === json) return;
-      written.set(key, json);
-      ops.push({ type: 'put', key, value: json });
+    const written = new Map<string, StoredRecord>();
+    const put = (key: string, parsed: ParsedKey, value: StoredRecord, existing: { value: unknown } | undefined): void => {
+      // Against what this batch wrote (the same node arriving with several services), else the catalog.
+      const prev = written.get(key) ?? existing?.value;
+      if (prev !== undefined && sameData(prev, value)) return;
+      written.set(key, value);
+      decoded[ops.length] = { key: parsed, value };
+      ops.push({ type: 'put', key, value: JSON.stringify(value) });
     };
     const touchedNodes = new Set<string>();
     const adding = new Set<string>();
@@ -296,13 +311,19 @@ export class CatalogService {
       for (const inst of instances) {
         const nodeName = inst.node.Node;
         adding.add(nodeName);
-        put(catalogKeys.node(peer, nodeName), { ...inst.node, PeerName: peer }, r.node(peer, nodeName));
-        put(catalogKeys.service(peer, nodeName, inst.service.ID), { ...inst.service, Node: nodeName, PeerName: peer }, r.service(peer, nodeName, inst.service.ID));
+        // fromWire already stamps the keyspace: copy only a record that does not carry it.
+        const node = inst.node.PeerName === peer ? inst.node : { ...inst.node, PeerName: peer };
+        put(catalogKeys.node(peer, nodeName), { kind: 'node', ks: peer, node: nodeName }, node, r.node(peer, nodeName));
+        const svc = inst.service.PeerName === peer && inst.service.Node === nodeName ? inst.service : { ...inst.service, Node: nodeName, PeerName: peer };
+        put(catalogKeys.service(peer, nodeName, svc.ID), { kind: 'service', ks: peer, node: nodeName, id: svc.ID }, svc, r.service(peer, nodeName, svc.ID));
         const keep = new Set(inst.checks.map((c) => c.CheckID));
         for (const c of r.checksOfInstance(peer, nodeName, inst.service.ID)) {
           if (!keep.has(c.value.CheckID)) ops.push({ type: 'delete', key: catalogKeys.check(peer, nodeName, c.value.CheckID) });
         }
-        for (const c of inst.checks) put(catalogKeys.check(peer, nodeName, c.CheckID), { ...c, Node: nodeName, PeerName: peer }, r.check(peer, nodeName, c.CheckID));
+        for (const c of inst.checks) {
+          const check = c.PeerName === peer && c.Node === nodeName ? c : { ...c, Node: nodeName, PeerName: peer };
+          put(catalogKeys.check(peer, nodeName, c.CheckID), { kind: 'check', ks: peer, node: nodeName, id: c.CheckID }, check, r.check(peer, nodeName, c.CheckID));
+        }
       }
     }
     // Imported nodes left without any service go too.

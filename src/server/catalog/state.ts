@@ -1,6 +1,10 @@
 // The catalog's in-memory projection of the store: indexed for reads, updated entry by entry.
-import { parseCatalogKey, topics } from './keys.js';
+import { flat } from '../../lib/intern.js';
+import { parseCatalogKey, topics, type ParsedKey } from './keys.js';
 import type { CheckRecord, CheckStatus, HealthEntry, Indexed, Keyspace, NodeRecord, ServiceRecord } from './types.js';
+
+/** What a catalog key stores: a node, a service instance or a check. */
+export type StoredRecord = NodeRecord | ServiceRecord | CheckRecord;
 
 class KeyspaceState {
   readonly nodes = new Map<string, Indexed<NodeRecord>>();
@@ -12,6 +16,8 @@ class KeyspaceState {
   readonly checksByInstance = new Map<string, Map<string, Indexed<CheckRecord>>>();
   /** service kind (non-empty only: mesh-gateway, connect-proxy, …) → "node\0id" → instance */
   readonly byKind = new Map<string, Map<string, Indexed<ServiceRecord>>>();
+  /** service name → union of its instances' tags (for `/v1/catalog/services`), dropped when an instance moves. */
+  readonly tags = new Map<string, string[]>();
 }
 
 function instanceKey(node: string, serviceId: string): string {
@@ -112,17 +118,25 @@ export class CatalogState implements CatalogReader {
   applyPut(key: string, value: string, createIndex: number | undefined, modifyIndex: number): string[] {
     const k = parseCatalogKey(key);
     if (!k) return [];
+    return this.applyRecord(k, JSON.parse(value) as StoredRecord, createIndex, modifyIndex);
+  }
+
+  /**
+   * applyPut for a record the writer already holds as an object (what `JSON.parse` of the stored
+   * value gives: plain data, never mutated afterwards), under an already parsed key.
+   */
+  applyRecord(k: ParsedKey, value: StoredRecord, createIndex: number | undefined, modifyIndex: number): string[] {
     const s = this.#spaceForWrite(k.ks);
     if (k.kind === 'node') {
       const created = createIndex ?? s.nodes.get(k.node)?.createIndex ?? modifyIndex;
-      s.nodes.set(k.node, { value: JSON.parse(value) as NodeRecord, createIndex: created, modifyIndex });
+      s.nodes.set(k.node, { value: value as NodeRecord, createIndex: created, modifyIndex });
       return this.#nodeTopics(s, k.ks, k.node);
     }
     if (k.kind === 'service') {
       const services = inner(s.services, k.node);
       const old = services.get(k.id);
       const created = createIndex ?? old?.createIndex ?? modifyIndex;
-      const rec = { value: JSON.parse(value) as ServiceRecord, createIndex: created, modifyIndex };
+      const rec = { value: value as ServiceRecord, createIndex: created, modifyIndex };
       const touched = [topics.services(k.ks), topics.node(k.ks, k.node), topics.service(k.ks, rec.value.Service)];
       if (k.ks !== '') touched.push(topics.importedServices());
       if (old && old.value.Service !== rec.value.Service) {
@@ -131,17 +145,23 @@ export class CatalogState implements CatalogReader {
       }
       if (old) unindexKind(s, old.value, instanceKey(k.node, k.id));
       services.set(k.id, rec);
-      inner(s.byName, rec.value.Service).set(`${k.node}\0${k.id}`, rec);
-      if (rec.value.Kind) inner(s.byKind, rec.value.Kind).set(instanceKey(k.node, k.id), rec);
+      s.tags.delete(rec.value.Service);
+      if (old) s.tags.delete(old.value.Service);
+      const ik = flat(instanceKey(k.node, k.id)); // kept as a map key: one flat string for both indexes
+      inner(s.byName, rec.value.Service).set(ik, rec);
+      if (rec.value.Kind) inner(s.byKind, rec.value.Kind).set(ik, rec);
       return touched;
     }
     const checks = inner(s.checks, k.node);
     const old = checks.get(k.id);
     const created = createIndex ?? old?.createIndex ?? modifyIndex;
-    const rec = { value: JSON.parse(value) as CheckRecord, createIndex: created, modifyIndex };
+    const rec = { value: value as CheckRecord, createIndex: created, modifyIndex };
     checks.set(k.id, rec);
     if (old && old.value.ServiceID !== rec.value.ServiceID) s.checksByInstance.get(instanceKey(k.node, old.value.ServiceID))?.delete(k.id);
-    inner(s.checksByInstance, instanceKey(k.node, rec.value.ServiceID)).set(k.id, rec);
+    const ik = instanceKey(k.node, rec.value.ServiceID);
+    const byInstance = s.checksByInstance.get(ik);
+    if (byInstance) byInstance.set(k.id, rec);
+    else s.checksByInstance.set(flat(ik), new Map([[k.id, rec]]));
     return this.#checkTopics(s, k.ks, rec.value);
   }
 
@@ -162,6 +182,7 @@ export class CatalogState implements CatalogReader {
       if (!services || !old) return [];
       services.delete(k.id);
       if (services.size === 0) s.services.delete(k.node);
+      s.tags.delete(old.value.Service);
       const names = s.byName.get(old.value.Service);
       names?.delete(`${k.node}\0${k.id}`);
       if (names?.size === 0) s.byName.delete(old.value.Service);
@@ -224,6 +245,11 @@ export class CatalogState implements CatalogReader {
     const s = this.#space(ks);
     if (!s) return out;
     for (const name of [...s.byName.keys()].sort()) {
+      const cached = nodeMeta ? undefined : s.tags.get(name);
+      if (cached) {
+        out.set(name, cached);
+        continue;
+      }
       const tags = new Set<string>();
       let any = false;
       for (const inst of s.byName.get(name)?.values() ?? []) {
@@ -231,7 +257,10 @@ export class CatalogState implements CatalogReader {
         any = true;
         for (const t of inst.value.Tags) tags.add(t);
       }
-      if (any) out.set(name, [...tags]);
+      if (!any) continue;
+      const list = [...tags];
+      out.set(name, list);
+      if (!nodeMeta) s.tags.set(name, list);
     }
     return out;
   }

@@ -1,7 +1,8 @@
 // Resource type URLs of the peer stream (spec §4.3) and conversions between wire and catalog records.
-import type { CheckServiceNode } from '../../gen/hashicorp/consul/internal/service/service_pb.js';
 import type { ImportedInstance } from '../catalog/service.js';
 import type { CheckStatus } from '../catalog/types.js';
+import type { WireInstance } from './import-decode.js';
+import { StringPool } from '../../lib/intern.js';
 import { setOwn } from '../../lib/safe-object.js';
 
 export const URL_EXPORTED_SERVICE = 'type.googleapis.com/hashicorp.consul.internal.peerstream.ExportedService';
@@ -21,45 +22,55 @@ export function formatNonce(n: number): string {
 
 const STATUSES = new Set(['passing', 'warning', 'critical']);
 
+/**
+ * Values repeated across imported records (datacenter, names, tags, statuses, meta) share one
+ * string: the decoder makes a fresh copy of each, and a bulk import keeps hundreds of thousands.
+ */
+const pool = new StringPool();
+const s = (v: string): string => pool.intern(v);
+const list = (v: readonly string[]): string[] => v.map(s);
+
 /** An imported instance, stored under the peer's keyspace; unknown statuses count as critical. */
-export function fromWire(csn: CheckServiceNode, peer: string): ImportedInstance {
+export function fromWire(csn: WireInstance, peer: string): ImportedInstance {
   const n = csn.Node;
-  const s = csn.Service;
-  if (!n || !s) throw new Error('instance without Node or Service');
+  const svc = csn.Service;
+  if (!n || !svc) throw new Error('instance without Node or Service');
   if (!n.Node) throw new Error('instance node has no name');
-  if (!s.ID && !s.Service) throw new Error('instance service has neither ID nor name');
+  if (!svc.ID && !svc.Service) throw new Error('instance service has neither ID nor name');
   const tagged: Record<string, { Address: string; Port: number }> = {};
-  for (const [k, v] of Object.entries(s.TaggedAddresses)) setOwn(tagged, k, { Address: v.Address, Port: v.Port });
+  for (const [k, v] of Object.entries(svc.TaggedAddresses)) setOwn(tagged, k, { Address: v.Address, Port: v.Port });
+  peer = s(peer);
+  const nodeName = n.Node;
   return {
-    node: { ID: n.ID, Node: n.Node, Address: n.Address, Datacenter: n.Datacenter, TaggedAddresses: { ...n.TaggedAddresses }, Meta: { ...n.Meta }, PeerName: peer },
+    node: { ID: n.ID, Node: nodeName, Address: n.Address, Datacenter: s(n.Datacenter), TaggedAddresses: pool.internRecord(n.TaggedAddresses), Meta: pool.internRecord(n.Meta), PeerName: peer },
     service: {
-      Node: n.Node,
-      Kind: s.Kind,
-      ID: s.ID || s.Service,
-      Service: s.Service,
-      Tags: [...s.Tags],
-      Address: s.Address,
+      Node: nodeName,
+      Kind: s(svc.Kind),
+      ID: svc.ID || svc.Service,
+      Service: s(svc.Service),
+      Tags: list(svc.Tags),
+      Address: svc.Address,
       TaggedAddresses: tagged,
-      Meta: { ...s.Meta },
-      Port: s.Port,
-      SocketPath: s.SocketPath,
-      Weights: { Passing: s.Weights?.Passing ?? 1, Warning: s.Weights?.Warning ?? 1 },
-      EnableTagOverride: s.EnableTagOverride,
-      ...(s.Proxy ? { Proxy: { DestinationServiceName: s.Proxy.DestinationServiceName, DestinationServiceID: s.Proxy.DestinationServiceID } } : {}),
-      ...(s.Connect?.PeerMeta ? { Connect: { PeerMeta: { SNI: [...s.Connect.PeerMeta.SNI], SpiffeID: [...s.Connect.PeerMeta.SpiffeID], Protocol: s.Connect.PeerMeta.Protocol } } } : {}),
+      Meta: pool.internRecord(svc.Meta),
+      Port: svc.Port,
+      SocketPath: svc.SocketPath,
+      Weights: { Passing: svc.Weights?.Passing ?? 1, Warning: svc.Weights?.Warning ?? 1 },
+      EnableTagOverride: svc.EnableTagOverride,
+      ...(svc.Proxy ? { Proxy: { DestinationServiceName: s(svc.Proxy.DestinationServiceName), DestinationServiceID: svc.Proxy.DestinationServiceID } } : {}),
+      ...(svc.Connect?.PeerMeta ? { Connect: { PeerMeta: { SNI: [...svc.Connect.PeerMeta.SNI], SpiffeID: [...svc.Connect.PeerMeta.SpiffeID], Protocol: s(svc.Connect.PeerMeta.Protocol) } } } : {}),
       PeerName: peer,
     },
     checks: csn.Checks.map((c) => ({
-      Node: n.Node,
+      Node: nodeName,
       CheckID: c.CheckID,
-      Name: c.Name,
-      Status: (STATUSES.has(c.Status) ? c.Status : 'critical') as CheckStatus,
-      Notes: c.Notes,
-      Output: c.Output,
+      Name: s(c.Name),
+      Status: (STATUSES.has(c.Status) ? s(c.Status) : 'critical') as CheckStatus,
+      Notes: s(c.Notes),
+      Output: s(c.Output),
       ServiceID: c.ServiceID,
-      ServiceName: c.ServiceName,
-      ServiceTags: [...c.ServiceTags],
-      Type: c.Type,
+      ServiceName: s(c.ServiceName),
+      ServiceTags: list(c.ServiceTags),
+      Type: s(c.Type),
       ExposedPort: 0,
       Definition: {},
       PeerName: peer,

@@ -17,6 +17,7 @@ import type { Logger } from '../../lib/log.js';
 import type { CatalogService } from '../catalog/service.js';
 import { sha256, type ExportChange, type ExportFeed } from './export-feed.js';
 import { ImportBatcher } from './import-batcher.js';
+import { decodeExportedService } from './import-decode.js';
 import { exportedNamesFor, isConnectCapable, syntheticProxyPayload, type ExportedServiceRule } from './exports.js';
 import {
   formatNonce,
@@ -263,11 +264,11 @@ export class PeerSession {
     const peer = this.#peerName;
     switch (res.ResourceURL) {
       case URL_EXPORTED_SERVICE: {
-        const msg = anyUnpack(any, ExportedServiceSchema);
-        if (!msg) throw new Error('cannot decode ExportedService');
+        // Straight from the wire to what the catalog keeps (the importer's hot path at bulk sizes).
+        const nodes = decodeExportedService(any.value);
         const name = res.ResourceID;
         if (!name) throw new Error('ExportedService without a ResourceID');
-        return { committed: this.#imports.add(name, msg.Nodes.map((n) => fromWire(n, peer))) };
+        return { committed: this.#imports.add(name, nodes.map((n) => fromWire(n, peer))) };
       }
       case URL_EXPORTED_SERVICE_LIST: {
         const msg = anyUnpack(any, ExportedServiceListSchema);

@@ -3,6 +3,7 @@ import { IsthmusError } from '../../lib/errors.js';
 import type { Entry, ListResult, Store, TxnOp, TxnOptions, TxnRequest, TxnResult, WatchBatch, WatchEvent, WatchOptions } from '../store.js';
 import { WatchBroker } from '../watch-broker.js';
 import { HistoryRing } from './history-ring.js';
+import { flat } from '../../lib/intern.js';
 
 /** How many revisions of history are kept for watches before older ones are compacted. */
 export const DEFAULT_HISTORY_REVISIONS = 50_000;
@@ -87,8 +88,8 @@ export class MemoryStore implements Store {
       if (op.type === 'put') {
         const prev = this.#data.get(op.key);
         const entry: Entry = {
-          key: op.key,
-          value: op.value,
+          key: flat(op.key),
+          value: flat(op.value),
           createRevision: prev?.createRevision ?? rev,
           modRevision: rev,
           version: (prev?.version ?? 0) + 1,

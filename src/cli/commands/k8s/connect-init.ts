@@ -2,26 +2,17 @@
 // logs in with the pod's service-account token; it waits until the pod's service and sidecar proxy are
 // registered, writes the proxy ID for the sidecar, then (transparent proxy) applies the redirect rules from
 // $CONSUL_REDIRECT_TRAFFIC_CONFIG with the same code as `connect redirect-traffic`.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { waitForProxy } from '../../../k8s/inject/connect-init.js';
+import type { IsthmusClient } from '../../../sdk/client.js';
+import { login, parseLoginMeta } from '../../../sdk/login.js';
 import { applyIptablesRules } from '../../../proxy/tproxy/apply.js';
 import { buildIptablesRules, type RedirectConfig } from '../../../proxy/tproxy/rules.js';
 import { UsageError, type Command } from '../../command.js';
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const list = (v: unknown): string[] => (Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : []);
-
-/** `key=value` pairs of -login-meta. */
-export function parseMeta(items: string[]): Record<string, string> {
-  const meta: Record<string, string> = {};
-  for (const item of items) {
-    const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`-login-meta must be key=value, got ${JSON.stringify(item)}`);
-    meta[item.slice(0, eq)] = item.slice(eq + 1);
-  }
-  return meta;
-}
 
 /** The redirect config JSON consul-k8s writes (Go field names; null lists). */
 function redirectConfig(text: string): RedirectConfig {
@@ -66,35 +57,28 @@ export const k8sConnectInitCommand: Command = {
     if (!Number.isInteger(attempts) || attempts < 1) throw new UsageError('-poll-attempts must be a positive integer');
     const proxyIdFile = str(flags['proxy-id-file']) ?? '/consul/connect-inject/proxyid';
     const method = str(flags['login-auth-method']);
+    let client: IsthmusClient = ctx.client();
     if (method) {
-      const tokenPath = str(flags['login-bearer-token-path']);
-      if (!tokenPath) throw new UsageError('-login-bearer-token-path is required with -login-auth-method');
-      const meta = parseMeta(list(flags['login-meta']));
-      let bearer: string;
+      // The login token stays in the sink for the pod's lifetime; the endpoints controller deletes it with the pod.
       try {
-        bearer = readFileSync(tokenPath, 'utf8').trim();
+        const session = await login(client, {
+          authMethod: method,
+          meta: parseLoginMeta(list(flags['login-meta']), undefined),
+          ...(str(flags['login-bearer-token-path']) ? { bearerTokenPath: str(flags['login-bearer-token-path']) as string } : {}),
+        });
+        client = session.client;
+        const sink = str(flags['acl-token-sink']) ?? '/consul/connect-inject/acl-token';
+        mkdirSync(dirname(sink), { recursive: true });
+        writeFileSync(sink, session.token.SecretID, { mode: 0o600 });
+        ctx.out(`Logged in with auth method ${method} (token ${session.token.AccessorID})`);
       } catch (err) {
-        ctx.err(`Unable to read the bearer token ${tokenPath}: ${(err as Error).message}`);
+        ctx.err(`Unable to login: ${(err as Error).message}`);
         return 1;
       }
-      let token: { SecretID: string; AccessorID: string };
-      try {
-        token = await ctx.client().request('POST', '/v1/acl/login', { body: { AuthMethod: method, BearerToken: bearer, Meta: meta } });
-      } catch (err) {
-        ctx.err(`Unable to login with auth method ${method}: ${(err as Error).message}`);
-        return 1;
-      }
-      const sink = str(flags['acl-token-sink']) ?? '/consul/connect-inject/acl-token';
-      mkdirSync(dirname(sink), { recursive: true });
-      writeFileSync(sink, token.SecretID, { mode: 0o600 });
-      // Every later call of this process carries the login token (clients read it when built).
-      ctx.env.CONSUL_HTTP_TOKEN = token.SecretID;
-      delete ctx.env.CONSUL_HTTP_TOKEN_FILE;
-      ctx.out(`Logged in with auth method ${method} (token ${token.AccessorID})`);
     }
     let proxyId: string;
     try {
-      proxyId = await waitForProxy(ctx.client(), { node, pod, namespace, ...(str(flags['service-name']) ? { service: str(flags['service-name']) as string } : {}) }, {
+      proxyId = await waitForProxy(client, { node, pod, namespace, ...(str(flags['service-name']) ? { service: str(flags['service-name']) as string } : {}) }, {
         attempts,
         intervalMs: 1000,
         onWait: (n, why) => {
