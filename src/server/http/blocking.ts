@@ -9,6 +9,7 @@ import { compileFilter } from '../../lib/filter.js';
 /** Consul's default_query_time and max_query_time. */
 export const DEFAULT_QUERY_WAIT_MS = 5 * 60_000;
 export const MAX_QUERY_WAIT_MS = 10 * 60_000;
+const JITTER_STEP_MS = 100;
 /** Responses kept per server for repeated identical reads at an unchanged index. */
 export const DEFAULT_RESPONSE_CACHE_ENTRIES = 512;
 
@@ -47,7 +48,9 @@ export function parseQueryParams(req: HttpRequest, options: BlockingOptions = {}
     waitMs = parsed <= 0 ? def : Math.min(parsed, max);
   }
   const random = options.random ?? Math.random;
-  waitMs += Math.floor(random() * (waitMs / 16));
+  // Consul's jitter (up to wait/16), in whole 100 ms steps: Node keeps one timer list per distinct
+  // duration, so 10,000 waits share a few hundred lists instead of holding 10,000.
+  waitMs += Math.floor((random() * (waitMs / 16)) / JITTER_STEP_MS) * JITTER_STEP_MS;
   return { minIndex, waitMs, consistency: stale ? 'stale' : consistent ? 'consistent' : 'leader' };
 }
 
@@ -72,6 +75,8 @@ interface CachedResponse {
 export class ResponseCache {
   readonly #entries = new Map<string, CachedResponse>();
   readonly #limit: number;
+  /** The most recently used key: a hit on it needs no reordering (every woken waiter hits the same one). */
+  #newest: string | undefined;
 
   constructor(limit = DEFAULT_RESPONSE_CACHE_ENTRIES) {
     this.#limit = limit;
@@ -80,14 +85,18 @@ export class ResponseCache {
   get(key: string, index: number): CachedResponse | undefined {
     const e = this.#entries.get(key);
     if (!e || e.index !== index) return undefined;
-    this.#entries.delete(key);
-    this.#entries.set(key, e);
+    if (this.#newest !== key) {
+      this.#entries.delete(key);
+      this.#entries.set(key, e);
+      this.#newest = key;
+    }
     return e;
   }
 
   set(key: string, value: CachedResponse): void {
     this.#entries.delete(key);
     this.#entries.set(key, value);
+    this.#newest = key;
     if (this.#entries.size > this.#limit) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);

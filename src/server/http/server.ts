@@ -32,13 +32,15 @@ export interface HttpServerOptions {
 }
 
 function send(reply: FastifyReply, result: HttpResult, pretty: boolean): FastifyReply {
+  if (result.rawBody !== undefined && !pretty && result.body === undefined && result.text === undefined && result.bytes === undefined) {
+    return sendCached(reply, result.status ?? 200, result.headers, result.rawBody);
+  }
   reply.code(result.status ?? 200);
   for (const [k, v] of Object.entries(result.headers ?? {})) reply.header(k, v);
   const typed = Object.keys(result.headers ?? {}).some((k) => k.toLowerCase() === 'content-type');
   if (result.body !== undefined) return reply.send(result.body);
   if (result.text !== undefined) return (typed ? reply : reply.type('text/plain; charset=utf-8')).send(result.text);
   if (result.bytes !== undefined) return reply.send(result.bytes);
-  if (result.rawBody !== undefined && !pretty) return sendCached(reply, result.status ?? 200, result.headers, result.rawBody);
   let body = result.rawBody !== undefined ? result.rawBody.toString('utf8') : undefined;
   body ??= result.rawJson ?? (result.json === undefined ? undefined : JSON.stringify(result.json));
   // An empty answer has no Content-Type (Consul's 404 on a KV miss, empty 200s).
