@@ -238,7 +238,11 @@ describe('helm chart', () => {
     const gw = find(np, 'Deployment', 'r-isthmus-mesh-gateway') as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } };
     assert.equal(gw.spec.template.metadata.annotations['consul.hashicorp.com/gateway-wan-port'], '30443');
     const st = find(template(['meshGateway.enabled=true', 'meshGateway.wanAddress.source=Static', 'meshGateway.wanAddress.static=gw.example.com']), 'Deployment', 'r-isthmus-mesh-gateway') as unknown as { spec: { template: { spec: { containers: { args: string[] }[] } } } };
-    assert.ok(st.spec.template.spec.containers[0]?.args.includes('--wan-address=gw.example.com:443'));
+    const stPod = (st as unknown as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations;
+    assert.equal(stPod['consul.hashicorp.com/gateway-wan-address-source'], 'Static');
+    assert.equal(stPod['consul.hashicorp.com/gateway-wan-address-static'], 'gw.example.com');
+    // The endpoints controller registers gateway pods; a self-registration would put a second instance in the catalog.
+    assert.ok(!st.spec.template.spec.containers[0]?.args.some((a) => a === '--register' || a.startsWith('--wan-address')), st.spec.template.spec.containers[0]?.args.join(' '));
     const low = find(template(['meshGateway.enabled=true', 'meshGateway.containerPort=443']), 'Deployment', 'r-isthmus-mesh-gateway') as unknown as { spec: { template: { spec: { containers: { securityContext?: { capabilities: { add: string[] } } }[] } } } };
     assert.deepEqual(low.spec.template.spec.containers[0]?.securityContext?.capabilities.add, ['NET_BIND_SERVICE']);
   });
