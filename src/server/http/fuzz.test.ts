@@ -71,7 +71,9 @@ describe('fuzz: every write endpoint', () => {
             const before = await store.revision();
             const r = await agent.request(route.method, url, text === '' ? undefined : text, { 'X-Consul-Token': ROOT });
             count++;
-            assert.ok(r.status < 500, `${route.method} ${url} → ${r.status} ${r.body.slice(0, 300)}\nbody: ${text.slice(0, 300)}`);
+            // The one 5xx Consul documents for a write: a body naming a datacenter it cannot reach.
+            const unreachableDc = r.status === 500 && r.body === 'No path to datacenter';
+            assert.ok(r.status < 500 || unreachableDc, `${route.method} ${url} → ${r.status} ${r.body.slice(0, 300)}\nbody: ${text.slice(0, 300)}`);
             if (r.status >= 400) {
               assert.ok(r.body.trim().length > 0, `${r.status} with an empty body`);
               assert.doesNotMatch(r.body, /\[object |native code|function \w*\(/, r.body.slice(0, 300));
