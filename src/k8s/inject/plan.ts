@@ -144,7 +144,9 @@ const fieldEnv = (name: string, fieldPath: string): { name: string; valueFrom: u
 export function planInjection(input: Pod, namespace: string, namespaceLabels: Record<string, string>, s: InjectSettings): Decision {
   const why = wanted(input, namespace, s);
   if (why) return { inject: false, reason: why };
-  const pod = structuredClone(input);
+  // The input as sent (kept in the original-pod annotation) and a private copy to change, from one serialization.
+  const original = JSON.stringify(input);
+  const pod = JSON.parse(original) as Pod;
   const a = (pod.metadata.annotations ??= {});
   for (const removed of [
     [ANN.protocol, `the "${ANN.protocol}" annotation is no longer supported. Instead, create a ServiceDefaults resource (see www.consul.io/docs/k8s/crds/upgrade-to-crds)`],
@@ -204,7 +206,7 @@ export function planInjection(input: Pod, namespace: string, namespaceLabels: Re
   }
 
   // Annotations and labels.
-  a[ANN.originalPod] = JSON.stringify(input);
+  a[ANN.originalPod] = original;
   a[ANN.injectStatus] = INJECTED;
   if (tproxy) a[ANN.tproxyStatus] = 'enabled';
   const labels = (pod.metadata.labels ??= {});
