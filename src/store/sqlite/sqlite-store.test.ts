@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { runStoreConformance } from '../conformance.js';
 import type { Store } from '../store.js';
-import { CHECKPOINT_WAL_BYTES, SqliteStore } from './sqlite-store.js';
+import { CHECKPOINT_WAL_BYTES, WAL_HARD_LIMIT_BYTES, SqliteStore } from './sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'isthmus-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,19 +93,40 @@ describe('sqlite group commit', () => {
         await Promise.all(Array.from({ length: 8 }, (_, j) => s.txn({ success: [{ type: 'put', key: `big/${i + j}`, value }] })));
       }
     };
-    await writeMore(CHECKPOINT_WAL_BYTES * 1.5);
-    // Only a checkpoint writes pages into the database file itself.
-    for (let t = 0; t < 200 && size(path) < CHECKPOINT_WAL_BYTES; t++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(size(path) >= CHECKPOINT_WAL_BYTES, `database file ${size(path)} bytes: the WAL was checkpointed`);
-    // Once checkpointed, the writer starts the WAL over and cuts it back to the limit.
-    for (let t = 0; t < 40 && size(`${path}-wal`) > CHECKPOINT_WAL_BYTES; t++) await writeMore(256 * 1024);
-    assert.ok(size(`${path}-wal`) <= CHECKPOINT_WAL_BYTES, `WAL ${size(`${path}-wal`)} bytes`);
+    try {
+      await writeMore(CHECKPOINT_WAL_BYTES * 1.5);
+      // Only a checkpoint writes pages into the database file itself.
+      for (let t = 0; t < 200 && size(path) < CHECKPOINT_WAL_BYTES; t++) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(size(path) >= CHECKPOINT_WAL_BYTES, `database file ${size(path)} bytes: the WAL was checkpointed`);
+      // Once checkpointed, the writer starts the WAL over and cuts it back to the limit.
+      for (let t = 0; t < 40 && size(`${path}-wal`) > CHECKPOINT_WAL_BYTES; t++) await writeMore(256 * 1024);
+      assert.ok(size(`${path}-wal`) <= CHECKPOINT_WAL_BYTES, `WAL ${size(`${path}-wal`)} bytes`);
+    } finally {
+      await s.close();
+    }
     const written = i;
-    await s.close();
     const again = new SqliteStore(path);
     const all = (await again.list('big/')).entries;
     assert.equal(all.length, written);
     assert.ok(all.every((e) => e.value === value));
     await again.close();
+  });
+
+  it('keeps the WAL bounded under sustained writes (the writer finishes a checkpoint the worker cannot)', async () => {
+    const path = join(dir, `checkpoint-${n++}.db`);
+    const s = new SqliteStore(path);
+    const value = 'w'.repeat(16 * 1024);
+    let largest = 0;
+    try {
+      // Three times the hard limit, written back to back: a PASSIVE checkpoint alone never catches up.
+      for (let i = 0; i < (3 * WAL_HARD_LIMIT_BYTES) / value.length; i += 8) {
+        await Promise.all(Array.from({ length: 8 }, (_, j) => s.txn({ success: [{ type: 'put', key: `w/${i + j}`, value }] })));
+        largest = Math.max(largest, statSync(`${path}-wal`).size);
+      }
+    } finally {
+      await s.close();
+    }
+    // One batch of slack past the limit (8 values plus page headers) before the writer's checkpoint applies.
+    assert.ok(largest <= WAL_HARD_LIMIT_BYTES + 1024 * 1024, `WAL reached ${largest} bytes`);
   });
 });

@@ -17,6 +17,8 @@ import { WatchBroker } from '../watch-broker.js';
 
 /** The WAL is checkpointed (off the event loop) once it holds this much since it last restarted. */
 export const CHECKPOINT_WAL_BYTES = 4 * 1024 * 1024;
+/** Past this size the writer finishes the checkpoint itself (briefly on the event loop) so the WAL stays bounded. */
+export const WAL_HARD_LIMIT_BYTES = 4 * CHECKPOINT_WAL_BYTES;
 
 /** Revisions of change history kept for watches. */
 export const DEFAULT_SQLITE_HISTORY_REVISIONS = 50_000;
@@ -279,7 +281,15 @@ export class SqliteStore implements Store {
   /** Asks the checkpointer for a checkpoint once the WAL has grown past CHECKPOINT_WAL_BYTES. */
   #maybeCheckpoint(): void {
     if (this.#checkpointing || this.#closed || this.#walFd === undefined) return;
-    if (fstatSync(this.#walFd).size <= CHECKPOINT_WAL_BYTES) return;
+    const walBytes = fstatSync(this.#walFd).size;
+    if (walBytes <= CHECKPOINT_WAL_BYTES) return;
+    if (walBytes > WAL_HARD_LIMIT_BYTES) {
+      // Under sustained writes a PASSIVE checkpoint never catches up with the writer, so the WAL is never
+      // restarted and would grow without bound. The worker has already copied most frames: finish here, on
+      // the writer's own connection, so the next commit starts the WAL over (and cuts it to the limit).
+      this.#db.pragma('wal_checkpoint(RESTART)');
+      return;
+    }
     if (!this.#checkpointer) {
       const worker = new Worker(new URL('./checkpointer.js', import.meta.url), { workerData: { path: this.#path } });
       worker.unref();
