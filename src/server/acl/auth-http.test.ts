@@ -192,6 +192,11 @@ describe('auth methods and binding rules', () => {
     assert.equal(down.status, 500);
     assert.match(down.body, /^Post "https:\/\/127\.0\.0\.1:1\/apis\/authentication\.k8s\.io\/v1\/tokenreviews": connect: connection refused$/);
     assert.ok(!down.body.includes(JWT));
+    const elsewhere = await t.request('POST', '/v1/acl/login?dc=nowhere', { AuthMethod: 'k8s', BearerToken: JWT });
+    assert.equal(elsewhere.status, 500);
+    assert.equal(elsewhere.body, 'No path to datacenter');
+    const out = await t.request('POST', '/v1/acl/logout?dc=nowhere');
+    assert.equal(out.body, 'No path to datacenter');
   });
 
   it('logout: 401 without a token, 403 for a token login did not create', async () => {

@@ -1,5 +1,5 @@
 // Thin HTTP handlers for ACL roles, auth methods, binding rules, login and logout (Consul's shapes and texts).
-import { notFound } from '../../lib/errors.js';
+import { IsthmusError, notFound } from '../../lib/errors.js';
 import type { ObjectSchema } from '../../lib/json-decode.js';
 import type { Handler, HttpRequest } from '../http/request.js';
 import { decodeBody, queryOne, requireParam } from '../http/request.js';
@@ -96,6 +96,11 @@ export function aclAuthHandlers(acl: AclService, renderToken: (t: Indexed<TokenR
   const methods = new AuthMethodService(acl);
   const rules = new BindingRuleService(acl);
   const login = new LoginService(acl, validator);
+  // Login and logout for another datacenter would be forwarded there; this server has no path to one.
+  const sameDatacenter = (req: HttpRequest): void => {
+    const dc = queryOne(req.query, 'dc');
+    if (dc && dc !== acl.datacenter) throw new IsthmusError('UNAVAILABLE', 'No path to datacenter', { httpStatus: 500 });
+  };
   const role = (req: HttpRequest): RoleInput => decodeBody<RoleInput>(req, ROLE_SCHEMA, 'Role decoding failed');
   const method = (req: HttpRequest): AuthMethodInput => decodeBody<AuthMethodInput>(req, AUTH_METHOD_SCHEMA, 'AuthMethod decoding failed');
   const rule = (req: HttpRequest): BindingRuleInput => decodeBody<BindingRuleInput>(req, BINDING_RULE_SCHEMA, 'BindingRule decoding failed');
@@ -145,10 +150,12 @@ export function aclAuthHandlers(acl: AclService, renderToken: (t: Indexed<TokenR
     bindingRuleList: async (req) => ({ json: rules.list(queryOne(req.query, 'authmethod')).map(renderBindingRule) }),
 
     login: async (req) => {
+      sameDatacenter(req);
       const body = req.body.trim() === '' ? {} : decodeBody<LoginInput>(req, LOGIN_SCHEMA, 'Failed to decode request body');
       return { json: renderToken(await login.login(body), true) };
     },
     logout: async (req) => {
+      sameDatacenter(req);
       await login.logout(req.token);
       return { json: true };
     },
