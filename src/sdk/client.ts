@@ -1,10 +1,9 @@
 // The typed HTTP client: the only way the CLI (and other tools) talk to a server.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { join } from 'node:path';
-import { ClientConfigError, parseAddress, stripPort, type Endpoint, type TlsOptions } from './config.js';
-import type { KVPair, WireKVPair, Member, CatalogServiceInstance, ConfigEntry, AclToken, AclTokenInput, AclPolicy, AclRole, AclRoleInput, AclAuthMethod, AclAuthMethodInput, AclBindingRule, AclBindingRuleInput, AclLoginInput, AgentService, HealthEntry, Peering } from './shapes.js';
+import { readTls, readTokenFile } from './client-files.js';
+import { ClientConfigError, parseAddress, type Endpoint, type TlsOptions } from './config.js';
+import type { CatalogNode, ServiceDefinition, KVPair, WireKVPair, Member, CatalogServiceInstance, ConfigEntry, AclToken, AclTokenInput, AclPolicy, AclRole, AclRoleInput, AclAuthMethod, AclAuthMethodInput, AclBindingRule, AclBindingRuleInput, AclLoginInput, AgentService, HealthEntry, Peering } from './shapes.js';
 
 export const DEFAULT_HTTP_ADDR = 'http://127.0.0.1:8500';
 
@@ -36,17 +35,8 @@ function goNetError(cause: unknown): string {
   return e.message;
 }
 
-/** Go's wording for a failed file read (`open <path>: no such file or directory`). */
-function goFileError(path: string, err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return `open ${path}: no such file or directory`;
-  if (code === 'EACCES') return `open ${path}: permission denied`;
-  if (code === 'EISDIR') return `read ${path}: is a directory`;
-  return (err as Error).message;
-}
-
 export { ClientConfigError } from './config.js';
-export type { KVPair, WireKVPair, Member, CatalogServiceInstance, ConfigEntry, AclToken, AclTokenInput, AclPolicy, AclLink, AclServiceIdentity, AclNodeIdentity, AclRole, AclRoleInput, AclAuthMethod, AclAuthMethodInput, KubernetesAuthMethodConfig, AclBindType, AclBindingRule, AclBindingRuleInput, AclLoginInput, AgentService, HealthEntry, Peering } from './shapes.js';
+export type { CatalogNode, ServiceDefinition, KVPair, WireKVPair, Member, CatalogServiceInstance, ConfigEntry, AclToken, AclTokenInput, AclPolicy, AclLink, AclServiceIdentity, AclNodeIdentity, AclRole, AclRoleInput, AclAuthMethod, AclAuthMethodInput, KubernetesAuthMethodConfig, AclBindType, AclBindingRule, AclBindingRuleInput, AclLoginInput, AgentService, HealthEntry, Peering } from './shapes.js';
 
 export interface ClientOptions {
   /** `host:port`, `http(s)://host:port[/prefix]` or `unix:///path`. @default DEFAULT_HTTP_ADDR */
@@ -71,69 +61,7 @@ export interface RawResponse {
   body: Buffer;
 }
 
-export interface CatalogNode {
-  ID: string;
-  Node: string;
-  Address: string;
-  Datacenter: string;
-  TaggedAddresses: Record<string, string>;
-  Meta: Record<string, string>;
-  PeerName?: string;
-  CreateIndex: number;
-  ModifyIndex: number;
-}
 
-export interface ServiceDefinition {
-  ID?: string;
-  Name?: string;
-  Tags?: string[];
-  Address?: string;
-  Port?: number;
-  Meta?: Record<string, string>;
-  [key: string]: unknown;
-}
-
-function readTls(tls: TlsOptions): { ca?: Buffer[]; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized?: boolean } {
-  const out: { ca?: Buffer[]; cert?: Buffer; key?: Buffer; servername?: string; rejectUnauthorized?: boolean } = {};
-  const read = (path: string): Buffer => {
-    try {
-      return readFileSync(path);
-    } catch (err) {
-      throw new ClientConfigError(`Error loading CA File: ${goFileError(path, err)}`);
-    }
-  };
-  const ca: Buffer[] = [];
-  if (tls.caFile) ca.push(read(tls.caFile));
-  if (tls.caPath) {
-    let names: string[];
-    try {
-      names = readdirSync(tls.caPath).sort();
-    } catch (err) {
-      throw new ClientConfigError(`Error loading CA Path: ${goFileError(tls.caPath, err)}`);
-    }
-    for (const n of names) {
-      const p = join(tls.caPath, n);
-      if (statSync(p).isFile()) ca.push(read(p));
-    }
-  }
-  for (const [i, pem] of ca.entries()) {
-    if (!pem.toString('utf8').includes('-----BEGIN CERTIFICATE-----')) throw new ClientConfigError(`Error loading CA File: Couldn't parse PEM in CA source ${i === 0 && tls.caFile ? tls.caFile : tls.caPath ?? ''}`);
-  }
-  if (ca.length > 0) out.ca = ca;
-  if (tls.certFile || tls.keyFile) {
-    if (!tls.certFile || !tls.keyFile) throw new ClientConfigError('both client cert and client key must be provided');
-    try {
-      out.cert = readFileSync(tls.certFile);
-      out.key = readFileSync(tls.keyFile);
-    } catch (err) {
-      throw new ClientConfigError(goFileError((err as { path?: string }).path ?? tls.certFile, err));
-    }
-    if (!out.cert.toString().includes('-----BEGIN') || !out.key.toString().includes('-----BEGIN')) throw new ClientConfigError('tls: failed to find any PEM data in certificate or key input');
-  }
-  if (tls.serverName) out.servername = stripPort(tls.serverName);
-  if (tls.insecureSkipVerify) out.rejectUnauthorized = false;
-  return out;
-}
 
 export class IsthmusClient {
   /** The address requests go to, as a URL base (`http://host:port[/prefix]` or `unix://path`). */
@@ -151,13 +79,7 @@ export class IsthmusClient {
     const e = this.#endpoint;
     this.address = e.socketPath ? `unix://${e.socketPath}` : `${e.scheme}://${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}${e.prefix}`;
     let token = options.token;
-    if (options.tokenFile) {
-      try {
-        token = readFileSync(options.tokenFile, 'utf8').trim();
-      } catch (err) {
-        throw new ClientConfigError(`Error loading token file ${options.tokenFile} : ${goFileError(options.tokenFile, err)}`);
-      }
-    }
+    if (options.tokenFile) token = readTokenFile(options.tokenFile);
     this.#token = token || undefined;
     this.#auth = options.auth ? Buffer.from(`${options.auth.username}:${options.auth.password ?? ''}`).toString('base64') : undefined;
     this.#tls = readTls(options.tls ?? {});

@@ -233,3 +233,25 @@ export interface Peering {
   ModifyIndex: number;
   Remote: { Partition: string; Datacenter: string };
 }
+
+export interface CatalogNode {
+  ID: string;
+  Node: string;
+  Address: string;
+  Datacenter: string;
+  TaggedAddresses: Record<string, string>;
+  Meta: Record<string, string>;
+  PeerName?: string;
+  CreateIndex: number;
+  ModifyIndex: number;
+}
+
+export interface ServiceDefinition {
+  ID?: string;
+  Name?: string;
+  Tags?: string[];
+  Address?: string;
+  Port?: number;
+  Meta?: Record<string, string>;
+  [key: string]: unknown;
+}
